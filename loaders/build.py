@@ -1,0 +1,175 @@
+"""Builds the database from data/plans/: load plan texts and sidecars, extract, save atomically."""
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+
+import duckdb
+import pandas as pd
+
+from loaders import db, dictionaries as d, settings
+from loaders.extract import Extraction, PlanContext, extract
+
+SIDECAR_FIELDS = ("plan_id", "title", "kind", "period")
+
+
+class PlanError(ValueError):
+    """A plan file or sidecar that cannot be loaded; the build stops and the old database stays."""
+
+
+@dataclass
+class Plan:
+    meta: dict
+    text: str
+
+    @property
+    def plan_id(self) -> str:
+        return self.meta["plan_id"]
+
+    def context(self) -> PlanContext:
+        return PlanContext(self.plan_id, self.meta["period"], self.meta.get("review_period"),
+                           self.meta.get("default_region") or "nationwide",
+                           tuple(self.meta.get("actors") or ("shanghai",)), self.meta.get("heading_scope", True))
+
+
+@dataclass
+class BuildResult:
+    path: Path
+    plans: list[Plan]
+    extractions: dict[str, Extraction]
+    tasks: pd.DataFrame
+    checks: pd.DataFrame = field(default_factory=pd.DataFrame)
+
+
+def load_plans(plans_dir: str | Path | None = None) -> list[Plan]:
+    folder = Path(plans_dir or settings.get("plans_dir"))
+    plans = []
+    for txt in sorted(folder.glob("*.txt")):
+        sidecar = txt.with_suffix(".json")
+        if not sidecar.exists():
+            raise PlanError(f"{txt.name}: 缺少元数据文件 {sidecar.name} (missing sidecar)")
+        try:
+            meta = json.loads(sidecar.read_text(encoding="utf-8"))
+        except json.JSONDecodeError as exc:
+            raise PlanError(f"{sidecar.name}: JSON 格式错误 {exc}") from exc
+        missing = [f for f in SIDECAR_FIELDS if not meta.get(f)]
+        if missing:
+            raise PlanError(f"{sidecar.name}: 缺少字段 {', '.join(missing)}")
+        if meta["plan_id"] != txt.stem:
+            raise PlanError(f"{sidecar.name}: plan_id “{meta['plan_id']}” 与文件名 “{txt.stem}” 不一致")
+        for key in ("period", "review_period"):
+            if meta.get(key):
+                d.period_info(meta[key])  # raises on an unknown period
+        try:
+            text = txt.read_text(encoding="utf-8")
+        except UnicodeDecodeError as exc:
+            raise PlanError(f"{txt.name}: 不是 UTF-8 文本 ({exc})") from exc
+        plans.append(Plan(meta, text))
+    if not plans:
+        raise PlanError(f"{folder}: 没有找到规划文本 (*.txt)")
+    return plans
+
+
+def extract_all(plans: list[Plan]) -> dict[str, Extraction]:
+    return {p.plan_id: extract(p.context(), p.text) for p in plans}
+
+
+def extract_tasks(plans: list[Plan]) -> pd.DataFrame:
+    from loaders.tasks import extract_tasks as _extract_tasks
+
+    rows = []
+    for p in plans:
+        if p.meta["kind"] in ("work_plan", "action_plan"):
+            rows.extend(_extract_tasks(p.plan_id, p.text))
+    cols = ["plan_id", "section", "task_no", "task_type", "text", "unit", "unit_city", "unit_order",
+            "span_start", "span_end"]
+    return pd.DataFrame(rows, columns=cols)
+
+
+def _insert(con: duckdb.DuckDBPyConnection, table: str, df: pd.DataFrame) -> None:
+    if df.empty:
+        return
+    cols = [r[0] for r in con.execute(f"DESCRIBE {table}").fetchall()]
+    df = df.reindex(columns=cols)
+    con.register("_rows", df)
+    con.execute(f"INSERT INTO {table} SELECT * FROM _rows")
+    con.unregister("_rows")
+
+
+def write_reference(con: duckdb.DuckDBPyConnection, periods: list[str]) -> None:
+    """Dictionaries into their tables (regions, members, metrics, periods)."""
+    regions = d.regions().copy()
+    _insert(con, "regions", regions)
+    members = [(r.region_id, m) for r in regions.itertuples() for m in d.split_list(r.members)]
+    _insert(con, "region_members", pd.DataFrame(members, columns=["group_id", "member_id"]))
+    _insert(con, "metrics", d.metrics())
+    _insert(con, "periods", d.periods_frame(periods))
+
+
+def build(path: str | Path | None = None, plans_dir: str | Path | None = None) -> BuildResult:
+    """(Re)builds the database; a failure anywhere leaves the previous file untouched."""
+    plans = load_plans(plans_dir)
+    extractions = extract_all(plans)
+    tasks = extract_tasks(plans)
+    figures = pd.DataFrame([f.as_row() for ex in extractions.values() for f in ex.figures])
+    rejects = pd.DataFrame([r.as_row() for ex in extractions.values() for r in ex.rejects])
+    _check_dictionary_coverage(figures)
+
+    def _build(con: duckdb.DuckDBPyConnection, old) -> None:
+        plan_rows = []
+        for p in plans:
+            m = p.meta
+            plan_rows.append(dict(
+                plan_id=p.plan_id, title=m["title"], title_en=m.get("title_en"), issuer=m.get("issuer"),
+                doc_number=m.get("doc_number"), date=m.get("date"), page_updated=m.get("page_updated"),
+                kind=m["kind"], period=m["period"], review_period=m.get("review_period"),
+                default_region=m.get("default_region"), source_file=m.get("source_file"),
+                sha256=hashlib.sha256(p.text.encode("utf-8")).hexdigest(), text=p.text, notes=m.get("notes"),
+            ))
+        _insert(con, "plans", pd.DataFrame(plan_rows))
+        used = sorted(set(figures["period"]) if len(figures) else set())
+        uploaded = [r[0] for r in con.execute("SELECT DISTINCT period FROM figures").fetchall()]
+        write_reference(con, [*(p.meta["period"] for p in plans), *used, *uploaded])
+        _insert(con, "figures", figures)
+        _insert(con, "rejects", rejects)
+        _insert(con, "tasks", tasks)
+        con.execute("DELETE FROM build_info")
+        con.executemany("INSERT INTO build_info VALUES (?, ?)", [
+            ("built_at", datetime.now(timezone.utc).isoformat(timespec="seconds")),
+            ("schema_version", db.SCHEMA_VERSION),
+            ("plans", str(len(plans))),
+            ("plan_figures", str(len(figures))),
+        ])
+
+    live = db.replace_database(_build, path)
+    from metrics.checks import consistency_checks
+
+    con = db.open_read(live)
+    try:
+        checks = consistency_checks(con)
+    finally:
+        con.close()
+    return BuildResult(live, plans, extractions, tasks, checks)
+
+
+def _check_dictionary_coverage(figures: pd.DataFrame) -> None:
+    if figures.empty:
+        return
+    unknown_r = set(figures["region_id"]) - set(d.regions()["region_id"])
+    unknown_m = set(figures["metric_id"]) - set(d.metrics()["metric_id"])
+    if unknown_r or unknown_m:
+        raise PlanError(f"字典中没有定义: 地区 {sorted(unknown_r)} 指标 {sorted(unknown_m)}")
+
+
+def ensure_database(path: str | Path | None = None) -> Path:
+    """Builds the database on first run (the app calls this); a no-op when it exists."""
+    p = db.db_path(path)
+    if not p.exists():
+        with db.writer_lock(p):
+            if p.exists():  # another process built it while we waited
+                return p
+        build(p)
+    return p

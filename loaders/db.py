@@ -1,0 +1,367 @@
+"""The DuckDB file: schema, read connections, and copy-on-write writes swapped in atomically.
+
+Why copy-on-write: DuckDB lets one process write a file, and a process holding it read-only blocks
+writers. The app keeps read-only connections open, so no writer ever opens the live file. A writer
+takes an advisory lock, copies the live file, writes the copy, checkpoints it and renames it over the
+live file. Readers holding the old file keep a consistent snapshot; a failed write leaves the live
+file untouched; writers queue on the lock.
+"""
+from __future__ import annotations
+
+import fcntl
+import os
+import shutil
+import time
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Callable, Iterator
+
+import duckdb
+
+from loaders import settings
+
+SCHEMA_VERSION = "1"
+
+SCHEMA_SQL = """
+CREATE TABLE IF NOT EXISTS plans (
+    plan_id        VARCHAR PRIMARY KEY,
+    title          VARCHAR NOT NULL,
+    title_en       VARCHAR,
+    issuer         VARCHAR,
+    doc_number     VARCHAR,
+    date           DATE,
+    page_updated   DATE,
+    kind           VARCHAR NOT NULL,      -- five_year_plan | work_plan | action_plan
+    period         VARCHAR NOT NULL,      -- period the plan covers
+    review_period  VARCHAR,               -- period its review section describes
+    default_region VARCHAR,
+    source_file    VARCHAR,
+    sha256         VARCHAR NOT NULL,
+    text           VARCHAR NOT NULL,      -- the text as stored in data/plans; offsets point into it
+    notes          VARCHAR
+);
+CREATE TABLE IF NOT EXISTS periods (
+    period     VARCHAR PRIMARY KEY,       -- 十二五 | 2020 | 2020-2022
+    label_zh   VARCHAR NOT NULL,
+    label_en   VARCHAR NOT NULL,
+    kind       VARCHAR NOT NULL,          -- five_year | year | range
+    start_year INTEGER NOT NULL,
+    end_year   INTEGER NOT NULL,
+    n_years    INTEGER NOT NULL,
+    sort       INTEGER NOT NULL
+);
+CREATE TABLE IF NOT EXISTS regions (
+    region_id VARCHAR PRIMARY KEY,
+    name_zh   VARCHAR NOT NULL,
+    name_en   VARCHAR NOT NULL,
+    aliases   VARCHAR,
+    level     VARCHAR NOT NULL,
+    province  VARCHAR,
+    members   VARCHAR,
+    lon       DOUBLE,
+    lat       DOUBLE,
+    adcode    VARCHAR,
+    color     VARCHAR,
+    sort      INTEGER,
+    note      VARCHAR
+);
+CREATE TABLE IF NOT EXISTS region_members (
+    group_id  VARCHAR NOT NULL,
+    member_id VARCHAR NOT NULL
+);
+CREATE TABLE IF NOT EXISTS metrics (
+    metric_id       VARCHAR PRIMARY KEY,
+    name_zh         VARCHAR NOT NULL,
+    name_en         VARCHAR NOT NULL,
+    unit_family     VARCHAR NOT NULL,     -- money | count | people | percent | ratio
+    base_unit       VARCHAR NOT NULL,
+    display_unit_zh VARCHAR NOT NULL,
+    display_unit_en VARCHAR NOT NULL,
+    category        VARCHAR NOT NULL,
+    cues            VARCHAR,
+    units           VARCHAR,
+    decimals        INTEGER,
+    headline        BOOLEAN,
+    sort            INTEGER,
+    description     VARCHAR
+);
+CREATE TABLE IF NOT EXISTS figures (
+    figure_id   VARCHAR PRIMARY KEY,      -- plan: <plan_id>:<span_start>; upload: b<batch>:<sheet>:<row>
+    source_kind VARCHAR NOT NULL,         -- plan | upload
+    plan_id     VARCHAR,
+    batch_id    INTEGER,
+    upload_file VARCHAR,
+    sheet       VARCHAR,
+    row_number  INTEGER,
+    period      VARCHAR NOT NULL,
+    year        INTEGER,
+    region_id   VARCHAR NOT NULL,
+    metric_id   VARCHAR NOT NULL,
+    value       DOUBLE NOT NULL,          -- as written, in the written unit
+    unit        VARCHAR NOT NULL,         -- as written: 亿元, 个, 万人次
+    qualifier   VARCHAR,                  -- 余 多 约 超过 近 以上 ...
+    value_base  DOUBLE NOT NULL,          -- in base_unit: 元 or a plain count
+    base_unit   VARCHAR NOT NULL,
+    number_text VARCHAR,                  -- the span as written: 135亿余元
+    section     VARCHAR,
+    quote       VARCHAR,                  -- verbatim sentence the figure came from
+    quote_start INTEGER,
+    quote_end   INTEGER,
+    span_start  INTEGER,
+    span_end    INTEGER,
+    ref_period  VARCHAR,                  -- for ratios: the period compared against
+    note        VARCHAR
+);
+CREATE TABLE IF NOT EXISTS rejects (
+    plan_id    VARCHAR NOT NULL,
+    section    VARCHAR,
+    span_text  VARCHAR NOT NULL,
+    span_start INTEGER,
+    span_end   INTEGER,
+    quote      VARCHAR,
+    reason     VARCHAR NOT NULL,
+    detail     VARCHAR
+);
+CREATE TABLE IF NOT EXISTS tasks (
+    plan_id    VARCHAR NOT NULL,
+    section    VARCHAR,
+    task_no    VARCHAR NOT NULL,
+    task_type  VARCHAR,
+    text       VARCHAR NOT NULL,
+    unit       VARCHAR,
+    unit_city  VARCHAR,
+    unit_order INTEGER,
+    span_start INTEGER,
+    span_end   INTEGER
+);
+CREATE TABLE IF NOT EXISTS build_info (
+    key   VARCHAR PRIMARY KEY,
+    value VARCHAR
+);
+-- rows people entered: a rebuild carries these over (see USER_TABLES)
+CREATE TABLE IF NOT EXISTS batches (
+    batch_id    INTEGER PRIMARY KEY,
+    file_name   VARCHAR NOT NULL,
+    sha256      VARCHAR NOT NULL,
+    sheets      VARCHAR,
+    n_rows      INTEGER,
+    n_added     INTEGER,
+    n_replaced  INTEGER,
+    uploader    VARCHAR,
+    created_at  TIMESTAMP NOT NULL,
+    undone_at   TIMESTAMP,
+    undone_by   VARCHAR,
+    note        VARCHAR
+);
+CREATE TABLE IF NOT EXISTS supersessions (  -- figures a batch replaced; undoing the batch restores them
+    batch_id  INTEGER NOT NULL,
+    figure_id VARCHAR NOT NULL
+);
+CREATE TABLE IF NOT EXISTS saved_views (
+    view_id    INTEGER PRIMARY KEY,
+    name       VARCHAR NOT NULL,
+    page       VARCHAR NOT NULL,
+    params     VARCHAR NOT NULL,         -- JSON of the page's filters (query params)
+    position   INTEGER NOT NULL,         -- order in the presentation deck
+    created_at TIMESTAMP NOT NULL,
+    updated_at TIMESTAMP
+);
+"""
+
+# Tables whose rows come from people, not from data/plans: a rebuild carries them over, together with
+# the uploaded rows of `figures`.
+USER_TABLES: tuple[str, ...] = ("batches", "supersessions", "saved_views")
+
+VIEWS_SQL = """
+CREATE OR REPLACE VIEW v_figures AS
+SELECT f.*,
+       r.name_zh AS region_zh, r.name_en AS region_en, r.level AS region_level, r.color AS region_color,
+       r.sort AS region_sort,
+       m.name_zh AS metric_zh, m.name_en AS metric_en, m.unit_family, m.category,
+       p.label_zh AS period_zh, p.label_en AS period_en, p.n_years, p.sort AS period_sort,
+       p.start_year, p.end_year
+FROM figures f
+LEFT JOIN regions r USING (region_id)
+LEFT JOIN metrics m USING (metric_id)
+LEFT JOIN periods p USING (period)
+-- current figures only: not replaced by a live upload batch, not from an undone batch
+WHERE f.figure_id NOT IN (SELECT s.figure_id FROM supersessions s JOIN batches b USING (batch_id)
+                          WHERE b.undone_at IS NULL)
+  AND (f.batch_id IS NULL OR f.batch_id NOT IN (SELECT batch_id FROM batches WHERE undone_at IS NOT NULL));
+"""
+
+class DatabaseBusy(RuntimeError):
+    """Another writer (or a foreign process) holds the database; nothing was changed."""
+
+
+class DatabaseMissing(RuntimeError):
+    pass
+
+
+def db_path(path: str | os.PathLike | None = None) -> Path:
+    return Path(path) if path is not None else Path(settings.get("db_path"))
+
+
+def create_schema(con: duckdb.DuckDBPyConnection) -> None:
+    con.execute(SCHEMA_SQL)
+    con.execute(VIEWS_SQL)
+
+
+def snapshot_token(path: str | os.PathLike | None = None) -> tuple[int, int, int] | None:
+    """Changes whenever a writer swaps in a new file; readers use it to know when to reconnect."""
+    try:
+        st = os.stat(db_path(path))
+    except FileNotFoundError:
+        return None
+    return (st.st_ino, st.st_mtime_ns, st.st_size)
+
+
+def open_read(path: str | os.PathLike | None = None, retries: int = 20) -> duckdb.DuckDBPyConnection:
+    """A read-only connection to the live file; waits briefly if a foreign process holds a write lock."""
+    p = db_path(path)
+    if not p.exists():
+        raise DatabaseMissing(f"数据库不存在: {p}。请先运行 python -m loaders build。 (database not found)")
+    last: Exception | None = None
+    for attempt in range(retries):
+        try:
+            return duckdb.connect(str(p), read_only=True)
+        except duckdb.IOException as exc:  # lock held by a foreign read-write process
+            last = exc
+            time.sleep(min(0.05 * (attempt + 1), 0.5))
+    raise DatabaseBusy(
+        f"数据库正被其他程序以写入方式占用，暂时无法读取: {p}。请关闭该程序后重试。 "
+        f"(database is locked by another process: {last})"
+    )
+
+
+@contextmanager
+def writer_lock(path: str | os.PathLike | None = None, timeout: float | None = None) -> Iterator[None]:
+    """Serialises writers across processes with an advisory lock beside the database file."""
+    p = db_path(path)
+    p.parent.mkdir(parents=True, exist_ok=True)
+    timeout = settings.get_float("lock_timeout_s") if timeout is None else timeout
+    lock_file = open(str(p) + ".lock", "a+")
+    deadline = time.monotonic() + timeout
+    try:
+        while True:
+            try:
+                fcntl.flock(lock_file.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except BlockingIOError:
+                if time.monotonic() >= deadline:
+                    raise DatabaseBusy(
+                        f"另一个写入操作(构建、导入或撤销)正在进行，等待 {timeout:.0f} 秒后仍未完成，未做任何更改。"
+                        f" (another write is in progress; nothing was changed)"
+                    ) from None
+                time.sleep(0.05)
+        yield
+    finally:
+        try:
+            fcntl.flock(lock_file.fileno(), fcntl.LOCK_UN)
+        finally:
+            lock_file.close()
+
+
+def _tmp_name(p: Path) -> Path:
+    return p.with_name(f".{p.name}.tmp-{os.getpid()}-{time.monotonic_ns()}")
+
+
+def _finish(con: duckdb.DuckDBPyConnection, tmp: Path, live: Path) -> None:
+    con.execute("CHECKPOINT")
+    con.close()
+    with open(tmp, "rb") as fh:
+        os.fsync(fh.fileno())
+    os.replace(tmp, live)
+    dir_fd = os.open(live.parent, os.O_RDONLY)
+    try:
+        os.fsync(dir_fd)
+    finally:
+        os.close(dir_fd)
+
+
+def _discard(tmp: Path) -> None:
+    for f in (tmp, Path(str(tmp) + ".wal")):
+        try:
+            f.unlink()
+        except FileNotFoundError:
+            pass
+
+
+@contextmanager
+def write_transaction(path: str | os.PathLike | None = None,
+                      timeout: float | None = None) -> Iterator[duckdb.DuckDBPyConnection]:
+    """Yields a read-write connection to a private copy; on success the copy replaces the live file.
+
+    On any exception the copy is discarded and the live file is exactly as before.
+    """
+    live = db_path(path)
+    with writer_lock(live, timeout):
+        if not live.exists():
+            raise DatabaseMissing(f"数据库不存在: {live}。请先运行 python -m loaders build。")
+        tmp = _tmp_name(live)
+        shutil.copyfile(live, tmp)
+        con = duckdb.connect(str(tmp))
+        try:
+            create_schema(con)  # a file from an older build gains any table added since
+            con.execute("BEGIN TRANSACTION")
+            yield con
+            con.execute("COMMIT")
+            _finish(con, tmp, live)
+        except BaseException:
+            try:
+                con.close()
+            finally:
+                _discard(tmp)
+            raise
+
+
+def replace_database(build: Callable[[duckdb.DuckDBPyConnection, duckdb.DuckDBPyConnection | None], None],
+                     path: str | os.PathLike | None = None, timeout: float | None = None) -> Path:
+    """Builds a new file from scratch with build(new_con, old_con_or_None) and swaps it in atomically.
+
+    Rows of user tables (uploads, saved views) are copied from the old file first, so a rebuild loses
+    nothing people entered.
+    """
+    live = db_path(path)
+    with writer_lock(live, timeout):
+        tmp = _tmp_name(live)
+        con = duckdb.connect(str(tmp))
+        try:
+            create_schema(con)
+            old = duckdb.connect(str(live), read_only=True) if live.exists() else None
+            try:
+                if old is not None:
+                    _copy_user_tables(old, con)
+                build(con, old)
+            finally:
+                if old is not None:
+                    old.close()
+            _finish(con, tmp, live)
+        except BaseException:
+            try:
+                con.close()
+            finally:
+                _discard(tmp)
+            raise
+    return live
+
+
+def _copy_user_tables(old: duckdb.DuckDBPyConnection, new: duckdb.DuckDBPyConnection) -> None:
+    old_tables = {r[0] for r in old.execute("SELECT table_name FROM information_schema.tables").fetchall()}
+    for table in USER_TABLES:
+        if table not in old_tables:
+            continue
+        df = old.execute(f"SELECT * FROM {table}").df()
+        if len(df):
+            new_cols = [r[0] for r in new.execute(f"DESCRIBE {table}").fetchall()]
+            cols = [c for c in new_cols if c in df.columns]
+            new.register("_carry", df[cols])
+            new.execute(f"INSERT INTO {table} ({', '.join(cols)}) SELECT {', '.join(cols)} FROM _carry")
+            new.unregister("_carry")
+    # uploaded figures live in the figures table beside plan figures
+    if "figures" in old_tables:
+        df = old.execute("SELECT * FROM figures WHERE source_kind = 'upload'").df()
+        if len(df):
+            new.register("_carry", df)
+            new.execute("INSERT INTO figures SELECT * FROM _carry")
+            new.unregister("_carry")

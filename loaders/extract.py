@@ -1,0 +1,431 @@
+"""Figures out of running prose: each quantity with its region, period, metric and source sentence.
+
+The rules follow the language of counterpart-support reports rather than particular sentences:
+- period: a review section (回顾/过去五年/主要成就) describes the period before the plan's; a marker in
+  the sentence (“十一五”期间, “十三五”末, 2019年,) overrides; a period after 是/比 is a comparison base.
+- region: 在<region> and other mentions scope the figures after them in the sentence; a figure with no
+  mention before it takes one from its own clause or the next figure's clause (投入82.5亿元,实施对口支援
+  都江堰…项目117个); then the section heading's region (（四）参与西部大开发…); then 全国-type mentions;
+  then the plan's default. Lists of places that are not a named group are ambiguous and scope nothing.
+- metric: the cue words of the metric dictionary — the noun right after a count (8个对口支援地区), else
+  the nearest cue before the number in its clause (投入资金92.34亿元) — restricted to metrics whose units
+  fit the figure.
+- not figures: dates, durations, ordinals (第30届), names in quotes or book titles (“扩大开放50条”),
+  document numbers, thresholds (注册资金100万元以上), the article 一个; each goes to rejects with a reason.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from loaders import dictionaries as d
+from loaders import text as tx
+from loaders.numbers import CN_DIGITS, CN_MEASURE_UNITS, FIGURE_FAMILIES, NumberError, Quantity, iter_spans, normalize
+
+REVIEW_HEADING = re.compile(r"回顾|过去五年|主要成就|工作成效|取得的成绩|发展基础|基础$")
+FUTURE_HEADING = re.compile(r"未来|形势|趋势|背景|目标|任务|思路|原则|指导|保障|措施|展望|面临")
+PERIOD_MARK = re.compile(r"“?(十[一二三四五六七八九]?五)”?(期间|时期|末|以来|初|规划期)?")
+YEAR_OPENER = re.compile(r"((?:19|20)\d\d)年(?:度)?(?:,|上半年|全年|当年)")
+COMPARISON_BEFORE = re.compile(r"(是|比|较|相当于|为|与)$")
+REVIEW_OPENER = re.compile(r"五年来|五年间|过去五年")
+FROM_TO = re.compile(r"由$|从$")
+THRESHOLD_CUES = re.compile(r"(注册资金|注册资本|资产|规模|投资额|营业收入|年产值|产值|金额)$")
+LIST_JOINERS = "、和及与"
+CLUSTER_GAP = re.compile(r"^[、和及与等的]{0,2}$")
+WEAK_SCOPES = {"nationwide"}
+
+PERIOD_ORDER = list(d.FIVE_YEAR_PERIODS)
+
+
+@dataclass
+class Figure:
+    plan_id: str
+    period: str
+    region_id: str
+    metric_id: str
+    quantity: Quantity
+    value_base: float
+    base_unit: str
+    section: str
+    quote: str
+    quote_start: int
+    quote_end: int
+    span_start: int
+    span_end: int
+    number_text: str
+    ref_period: str | None = None
+    note: str | None = None
+    year: int | None = None
+
+    def as_row(self) -> dict:
+        q = self.quantity
+        return dict(
+            figure_id=f"{self.plan_id}:{self.span_start}", source_kind="plan", plan_id=self.plan_id,
+            period=self.period, year=self.year, region_id=self.region_id, metric_id=self.metric_id,
+            value=q.value, unit=q.unit, qualifier=q.qualifier, value_base=self.value_base,
+            base_unit=self.base_unit, number_text=self.number_text, section=self.section,
+            quote=self.quote, quote_start=self.quote_start, quote_end=self.quote_end,
+            span_start=self.span_start, span_end=self.span_end, ref_period=self.ref_period, note=self.note,
+        )
+
+
+@dataclass
+class Reject:
+    plan_id: str
+    section: str
+    span_text: str
+    span_start: int
+    span_end: int
+    quote: str
+    reason: str
+    detail: str = ""
+
+    def as_row(self) -> dict:
+        return self.__dict__.copy()
+
+
+@dataclass
+class Extraction:
+    figures: list[Figure] = field(default_factory=list)
+    rejects: list[Reject] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class PlanContext:
+    plan_id: str
+    period: str
+    review_period: str | None
+    default_region: str
+    actors: tuple[str, ...] = ("shanghai",)  # who gives the aid: a mention of them scopes nothing
+    heading_scope: bool = True  # False where every heading names the plan's theme (长三角…), not a recipient
+
+
+def previous_period(period: str) -> str | None:
+    if period in PERIOD_ORDER:
+        i = PERIOD_ORDER.index(period)
+        return PERIOD_ORDER[i - 1] if i > 0 else None
+    return None
+
+
+# --- regions in a stretch of text ---------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Mention:
+    start: int
+    end: int
+    region_id: str
+
+
+def _protected(norm: str, pos: int) -> bool:
+    """Inside a book title 《》 or a quotation “”: names, not scopes."""
+    return tx.enclosing(norm, pos, "《", "》") or tx.enclosing(norm, pos, "“", "”")
+
+
+def region_mentions(norm: str, start: int, end: int, index: d.RegionIndex) -> list[Mention]:
+    """Mentions in norm[start:end], with lists of places resolved to their group or dropped as ambiguous."""
+    raw = [Mention(s, e, rid) for s, e, rid in index.find_all(norm, start, end) if not _protected(norm, s)]
+    out: list[Mention] = []
+    i = 0
+    while i < len(raw):
+        cluster = [raw[i]]
+        j = i + 1
+        while j < len(raw) and CLUSTER_GAP.match(norm[cluster[-1].end:raw[j].start]):
+            cluster.append(raw[j])
+            j += 1
+        ids = {m.region_id for m in cluster}
+        resolved = _resolve_cluster(cluster, ids, index)
+        mixed = len(cluster) == 1 and _in_mixed_list(norm, cluster[0], start, end)
+        if resolved and not mixed:
+            out.append(Mention(cluster[0].start, cluster[-1].end, resolved))
+        i = j
+    return out
+
+
+def _resolve_cluster(cluster: list[Mention], ids: set[str], index: d.RegionIndex) -> str | None:
+    if len(ids) == 1:
+        return next(iter(ids))
+    groups = [m.region_id for m in cluster if index.level.get(m.region_id) == "group"]
+    if groups:
+        return groups[-1]
+    group = index.group_of(ids)
+    if group:
+        return group
+    scopes = [m.region_id for m in cluster if index.level.get(m.region_id) == "scope"]
+    if len(set(scopes)) == 1:
+        return scopes[0]
+    return None  # several places named together: no single region
+
+
+def _in_mixed_list(norm: str, m: Mention, lo: int, hi: int) -> bool:
+    """西部大开发、东北振兴、中部崛起 — a region named inside a list of other things scopes nothing."""
+    before = norm[m.start - 1] if m.start > lo else ""
+    after = norm[m.end] if m.end < hi else ""
+    return before == "、" or after == "、"
+
+
+# --- metric classification ----------------------------------------------------------------------
+
+def _compatible(metric_row: dict, q: Quantity) -> bool:
+    return q.base_unit in d.split_list(metric_row["units"]) and metric_row["unit_family"] == q.family
+
+
+def _top_level_stop(norm: str, start: int, end: int) -> int:
+    """First list separator or verb boundary after a count, outside brackets."""
+    depth = 0
+    for i in range(start, end):
+        c = norm[i]
+        if c in "(“《":
+            depth += 1
+        elif c in ")”》" and depth:
+            depth -= 1
+        elif depth == 0 and c in "、和及与,;。":
+            return i
+    return end
+
+
+def classify(norm: str, q: Quantity, unit_start: int, after_end: int, clause_start: int,
+             prev_span_end: int, mindex: d.MetricIndex) -> str | None:
+    compatible = {mid for mid, row in mindex.rows.items() if _compatible(row, q)}
+    if not compatible:
+        return None
+    if len(compatible) == 1 and q.family in ("percent", "ratio"):
+        return next(iter(compatible))
+    # 1. the noun right after a count or a number of people: 8个对口支援地区, 5575万人口, 98个贫困县
+    if q.family in ("count", "people"):
+        stop = _top_level_stop(norm, unit_start + len(q.base_unit), after_end)
+        window = norm[unit_start:stop]
+        best = None
+        for cue, mid in mindex.cues:
+            if mid in compatible:
+                pos = window.find(cue)
+                if pos != -1 and (best is None or pos < best[0] or (pos == best[0] and len(cue) > best[1])):
+                    best = (pos, len(cue), mid)
+        if best:
+            return best[2]
+    # 2. the nearest cue before the number: first since the previous figure, then the whole clause
+    for lo in (prev_span_end, clause_start):
+        before = norm[lo:unit_start]
+        best = None
+        for cue, mid in mindex.cues:
+            if mid in compatible:
+                pos = before.rfind(cue)
+                if pos != -1:
+                    key = (pos + len(cue), len(cue))
+                    if best is None or key > best[0]:
+                        best = (key, mid)
+        if best:
+            return best[1]
+    return None
+
+
+# --- the walk over a plan -----------------------------------------------------------------------
+
+def _not_a_figure(norm: str, m, q: Quantity | NumberError, sent_start: int, clause_start: int) -> tuple[str, str] | None:
+    """(reason, detail) when the span is not a figure."""
+    s, e = m.start(), m.end()
+    if isinstance(q, NumberError):
+        return q.reason, str(q)
+    if q.family == "time":
+        if q.base_unit in ("年", "年度") and re.fullmatch(r"(19|20)\d\d", m.group("num")):
+            return "date", "年份"
+        if q.base_unit in ("月", "日"):
+            return "date", "日期"
+        return "duration", "时长"
+    if q.family == "label":
+        if tx.enclosing(norm, s, "〔", "〕") or q.base_unit == "号":
+            return "doc_number", "文号"
+        return "ordinal", "序数或届次"
+    if s > 0 and norm[s - 1] == "第":
+        return "ordinal", "序数"
+    if tx.enclosing(norm, s, "〔", "〕"):
+        return "doc_number", "文号"
+    if _protected(norm, s):
+        return "name", "引号或书名号中的名称"
+    post = m.group("post") or ""
+    following = norm[e:e + 1]
+    lead = norm[max(clause_start, s - 6):s]
+    if post in ("以上", "以下") or norm[e:e + 2] in ("以上", "以下"):
+        if following == "的" or THRESHOLD_CUES.search(lead) or tx.enclosing(norm, s, "(", ")"):
+            return "threshold", "门槛条件,不是数量"
+    if re.fullmatch(r"[一壹]", m.group("num")) and q.family == "count":
+        return "article", "“一个”等量词短语"
+    if re.fullmatch(f"[{CN_DIGITS}]+", m.group("num")) and q.base_unit not in CN_MEASURE_UNITS:
+        return "numeral_word", "中文数字构成的词语(如“四省市”“二次创业”)"
+    return None
+
+
+def extract(ctx: PlanContext, text: str, rindex: d.RegionIndex | None = None,
+            mindex: d.MetricIndex | None = None) -> Extraction:
+    rindex = rindex or d.region_index()
+    mindex = mindex or d.metric_index()
+    norm = normalize(text)
+    junk = tx.junk_ranges(norm)
+    heads = tx.headings(norm)
+    paths = tx.section_paths(heads)
+    out = Extraction()
+    seen_sentences: set[str] = set()
+
+    path_i = -1
+    path: tuple[tx.Heading, ...] = ()
+    for sent in tx.sentences(norm):
+        if any(a <= sent.start < b for a, b in junk):
+            continue
+        while path_i + 1 < len(paths) and paths[path_i + 1][0] < sent.end:
+            path_i += 1
+            path = paths[path_i][1]
+        spans = list(_spans_in(norm, sent.start, sent.end))
+        if not spans:
+            continue
+        quote = text[sent.start:sent.end].strip()
+        qs = sent.start + (len(text[sent.start:sent.end]) - len(text[sent.start:sent.end].lstrip()))
+        qe = qs + len(quote)
+        section = " > ".join(text[h.start:h.end].strip() for h in path)
+        key = norm[qs:qe]
+        repeated = key in seen_sentences
+        seen_sentences.add(key)
+
+        sentence_period, ref_period, year = _sentence_period(norm, sent, path, ctx)
+        mentions = [mn for mn in region_mentions(norm, sent.start, sent.end, rindex) if mn.region_id not in ctx.actors]
+        strong = [mn for mn in mentions if mn.region_id not in WEAK_SCOPES]
+        weak = [mn for mn in mentions if mn.region_id in WEAK_SCOPES]
+        section_region = _section_region(norm, path, rindex, ctx.actors) if ctx.heading_scope else None
+        clauses = tx.split_positions(norm, sent.start, sent.end, ",;:")
+        fig_clause = [_clause_of(clauses, m.start()) for m, _ in spans]
+        respectively = _respectively(norm, sent, spans, strong)
+
+        reasons = [_not_a_figure(norm, m, q, sent.start, clauses[fig_clause[k]][0]) for k, (m, q) in enumerate(spans)]
+        candidates = [k for k, r in enumerate(reasons) if r is None]
+        prev_end = sent.start
+        for k, (m, q) in enumerate(spans):
+            s, e = m.start(), m.end()
+            c_start, c_end = clauses[fig_clause[k]]
+            reason = reasons[k]
+            span_text = text[s:e]
+            if reason is None and repeated:
+                reason = ("repeated_text", "与前文重复的句子")
+            if reason is None and q.family not in FIGURE_FAMILIES:
+                reason = ("not_a_figure", "不是数量")
+            if reason:
+                out.rejects.append(Reject(ctx.plan_id, section, span_text, s, e, quote, *reason))
+                prev_end = e
+                continue
+            next_start = spans[k + 1][0].start() if k + 1 < len(spans) else sent.end
+            after_end = min(c_end, next_start)
+            metric = classify(norm, q, m.start("unit"), after_end, c_start, prev_end, mindex)
+            prev_end = e
+            if metric is None:
+                out.rejects.append(Reject(ctx.plan_id, section, span_text, s, e, quote, "unclassified_metric",
+                                          "无法从上下文判断指标"))
+                continue
+            region = respectively.get(k) or _region_for(k, s, candidates, fig_clause, clauses, strong, weak,
+                                                        section_region, ctx)
+            period, note = sentence_period, None
+            if FROM_TO.search(norm[max(sent.start, s - 1):s]) and re.match(r"(扩展|增加|增长|提高|上升|发展|扩大)到",
+                                                                          norm[e:e + 4]):
+                earlier = previous_period(sentence_period)
+                if earlier is None:
+                    out.rejects.append(Reject(ctx.plan_id, section, span_text, s, e, quote, "start_value",
+                                              "“由…到…”的起始值,无法确定所属期间"))
+                    continue
+                period, note = earlier, "起始值:由…扩展到…,记为前一期末的数值"
+            row = mindex.rows[metric]
+            base_unit = q.base_unit if q.family in ("money", "percent", "ratio") else row["base_unit"]
+            out.figures.append(Figure(
+                plan_id=ctx.plan_id, period=period, region_id=region, metric_id=metric, quantity=q,
+                value_base=q.value_base, base_unit=base_unit, section=section, quote=quote,
+                quote_start=qs, quote_end=qe, span_start=s, span_end=e, number_text=span_text,
+                ref_period=ref_period if q.family == "ratio" else None, note=note,
+                year=year,
+            ))
+    return out
+
+
+def _spans_in(norm: str, start: int, end: int):
+    for m, q in iter_spans(norm[:end]):
+        if m.start() >= start:
+            yield m, q
+
+
+def _clause_of(clauses: list[tuple[int, int]], pos: int) -> int:
+    for i, (a, b) in enumerate(clauses):
+        if a <= pos < b:
+            return i
+    return len(clauses) - 1
+
+
+def _sentence_period(norm: str, sent: tx.Sentence, path, ctx: PlanContext) -> tuple[str, str | None, int | None]:
+    """(period, comparison period, year) for a sentence."""
+    base = ctx.period
+    # the innermost heading that speaks of the past or the future decides
+    for h in reversed(path):
+        title = norm[h.start:h.end]
+        pm = PERIOD_MARK.search(title)
+        if pm and h.level >= 3:
+            base = pm.group(1)
+            break
+        if REVIEW_HEADING.search(title) and ctx.review_period:
+            base = ctx.review_period
+            break
+        if FUTURE_HEADING.search(title):
+            break
+    period, ref, year = base, None, None
+    s = norm[sent.start:sent.end]
+    first = True
+    for pm in PERIOD_MARK.finditer(s):
+        if not (pm.group(0).startswith("“") or pm.group(2)):
+            continue  # a bare 十二五 inside other words is not a marker
+        if COMPARISON_BEFORE.search(s[max(0, pm.start() - 3):pm.start()]):
+            ref = pm.group(1)
+            continue
+        if first:
+            period = pm.group(1)
+            first = False
+    ym = YEAR_OPENER.search(s)
+    if ym and (ym.start() == 0 or s[ym.start() - 1] in ",:;("):
+        year = int(ym.group(1))
+        period = str(year)
+    return period, ref, year
+
+
+def _section_region(norm: str, path, rindex: d.RegionIndex, actors=()) -> str | None:
+    for h in reversed(path):
+        ms = [mn for mn in region_mentions(norm, h.start, h.end, rindex)
+              if mn.region_id not in WEAK_SCOPES and mn.region_id not in actors]
+        if len({mn.region_id for mn in ms}) == 1:
+            return ms[0].region_id
+    return None
+
+
+def _region_for(k, s, candidates, fig_clause, clauses, strong, weak, section_region, ctx) -> str:
+    before = [mn for mn in strong if mn.end <= s]
+    if before:
+        return before[-1].region_id
+    # after the figure: in its own clause, or the next clause if that clause holds the next figure
+    own = fig_clause[k]
+    allowed = {own}
+    later = [c for c in candidates if c > k]
+    if later and fig_clause[later[0]] == own + 1:
+        allowed.add(own + 1)
+    after = [mn for mn in strong if mn.start >= s and any(clauses[c][0] <= mn.start < clauses[c][1] for c in allowed)]
+    if after:
+        return after[0].region_id
+    if section_region:
+        return section_region
+    if weak:
+        return weak[0].region_id
+    return ctx.default_region
+
+
+def _respectively(norm: str, sent: tx.Sentence, spans, strong: list[Mention]) -> dict[int, str]:
+    """A和B分别…X和Y: pair regions with figures by order."""
+    s = norm[sent.start:sent.end]
+    pos = s.find("分别")
+    if pos == -1:
+        return {}
+    at = sent.start + pos
+    regions_before = [mn for mn in strong if mn.end <= at]
+    figs_after = [k for k, (m, _) in enumerate(spans) if m.start() > at]
+    n = len(figs_after)
+    if n >= 2 and len(regions_before) >= n:
+        return {k: mn.region_id for k, mn in zip(figs_after, regions_before[-n:])}
+    return {}
