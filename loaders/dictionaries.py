@@ -96,7 +96,8 @@ def region_index(path: str | None = None) -> RegionIndex:
 @dataclass(frozen=True)
 class MetricIndex:
     rows: dict[str, dict]
-    cues: tuple[tuple[str, str], ...]   # (cue, metric_id), longest cue first
+    cues: tuple[tuple[str, str], ...]       # (cue, metric_id), longest cue first
+    governing: tuple[tuple[str, str], ...]  # cues written !培训: a verb that decides the metric of its object
 
     def resolve(self, name: str) -> str | None:
         key = normalize(str(name)).strip()
@@ -124,9 +125,11 @@ class MetricIndex:
 def metric_index(path: str | None = None) -> MetricIndex:
     df = metrics(path)
     rows = {r["metric_id"]: r for r in df.to_dict("records")}
-    cues = [(normalize(c), r["metric_id"]) for r in rows.values() for c in split_list(r["cues"])]
+    cues = [(normalize(c.lstrip("!")), r["metric_id"]) for r in rows.values() for c in split_list(r["cues"])]
     cues.sort(key=lambda cm: -len(cm[0]))
-    return MetricIndex(rows, tuple(cues))
+    governing = [(normalize(c[1:]), r["metric_id"]) for r in rows.values() for c in split_list(r["cues"])
+                 if c.startswith("!")]
+    return MetricIndex(rows, tuple(cues), tuple(governing))
 
 
 # --- periods -------------------------------------------------------------------------------------

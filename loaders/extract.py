@@ -202,7 +202,12 @@ def classify(norm: str, q: Quantity, unit_start: int, after_end: int, clause_sta
                     best = (pos, len(cue), mid)
         if best:
             return best[2]
-    # 2. the nearest cue before the number: first since the previous figure, then the whole clause
+    # 2. a governing verb before the number (培训当地干部5.6万人次 counts people trained, not cadres)
+    before = norm[prev_span_end:unit_start]
+    governing = [(before.rfind(cue), mid) for cue, mid in mindex.governing if mid in compatible and cue in before]
+    if governing:
+        return max(governing)[1]
+    # 3. the nearest cue before the number: first since the previous figure, then the whole clause
     for lo in (prev_span_end, clause_start):
         before = norm[lo:unit_start]
         best = None
@@ -226,7 +231,7 @@ def _not_a_figure(norm: str, m, q: Quantity | NumberError, sent_start: int, clau
     if isinstance(q, NumberError):
         return q.reason, str(q)
     if q.family == "time":
-        if q.base_unit in ("年", "年度") and re.fullmatch(r"(19|20)\d\d", m.group("num")):
+        if q.base_unit in ("年", "年度") and 1900 <= q.value <= 2100 and q.value == int(q.value):
             return "date", "年份"
         if q.base_unit in ("月", "日"):
             return "date", "日期"

@@ -149,7 +149,7 @@ def quantity_from_match(m: re.Match) -> Quantity:
         value=value,
         unit=mag + unit,
         qualifier=_qualifier(m),
-        value_base=value * MAGNITUDES.get(mag, 1.0),
+        value_base=round(value * MAGNITUDES.get(mag, 1.0), 6),
         base_unit=unit,
         family=family,
         text=m.group(0),
