@@ -79,3 +79,18 @@ def test_region_lookup_and_suggestions():
     assert idx.resolve("日喀則") == "tibet_shigatse"  # traditional characters
     assert idx.resolve("火星") is None
     assert "新疆喀什" in idx.suggest("喀什市")
+
+
+def test_every_setting_is_documented_in_the_readme():
+    from loaders.settings import SETTINGS
+
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    for s in SETTINGS:
+        assert f"`{s.name}`" in readme, s.name
+
+
+def test_readme_commands_match_ci():
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    ci = (ROOT / ".ci" / "run").read_text(encoding="utf-8")
+    test_cmd = "python -m pytest -q"
+    assert test_cmd in readme and ci.strip().splitlines()[-1] == test_cmd
