@@ -1,0 +1,4 @@
+"""Page file: the content lives in ui.pages.sources."""
+from ui.pages.sources import render
+
+render()

@@ -1,0 +1,4 @@
+"""Page file: the content lives in ui.pages.tasks."""
+from ui.pages.tasks import render
+
+render()

@@ -1,0 +1,127 @@
+"""Interface strings in Chinese (default) and English; language from ?lang= and the sidebar switch (key `lang`)."""
+from __future__ import annotations
+
+import streamlit as st
+
+from loaders import settings
+
+LANGS = ("zh", "en")
+
+STRINGS: dict[str, tuple[str, str]] = {
+    "app_title": ("上海对口支援与合作交流数据看板", "Shanghai Counterpart Support & Cooperation Dashboard"),
+    "nav_overview": ("总览", "Overview"),
+    "nav_funding": ("资金与项目", "Funding & projects"),
+    "nav_regions": ("地区", "Regions"),
+    "nav_cooperation": ("合作交流", "Cooperation"),
+    "nav_tasks": ("工作任务", "Work tasks"),
+    "nav_sources": ("数据与来源", "Data & sources"),
+    "nav_upload": ("上传数据", "Upload data"),
+    "language": ("语言 / Language", "Language / 语言"),
+    "source": ("来源", "Source"),
+    "source_plans": ("来源：上海市对口支援与合作交流相关规划文本（已载入的规划与上传数据）",
+                     "Source: Shanghai counterpart-support and cooperation plans (loaded plans and uploads)"),
+    "period": ("时期", "Period"),
+    "periods": ("时期", "Periods"),
+    "region": ("地区", "Region"),
+    "regions": ("地区", "Regions"),
+    "metric": ("指标", "Metric"),
+    "value": ("数值", "Value"),
+    "unit": ("单位", "Unit"),
+    "quote": ("原文", "Source sentence"),
+    "all": ("全部", "All"),
+    "headline": ("核心指标", "Headline figures"),
+    "stated_total": ("规划所述合计", "total stated in the plan"),
+    "sum_of_regions": ("{n}个地区之和", "sum of {n} regions"),
+    "vs_prev": ("较{p}", "vs {p}"),
+    "no_data_period": ("{period}暂无{metric}数据。规划文本未列出该时期的数字，请在“上传数据”页上传Excel补充。",
+                       "No {metric} figures for {period} yet: the plan text states none. Upload them on the "
+                       "Upload data page."),
+    "no_data": ("当前筛选条件下没有数据。请放宽筛选条件，或在“上传数据”页上传补充数据。",
+                "No data for these filters. Widen the filters or upload figures on the Upload data page."),
+    "go_upload": ("前往上传数据", "Go to upload"),
+    "funding_by_period": ("各时期援助资金（按地区）", "Aid funding by period and region"),
+    "stated_changes": ("时期间变化", "Changes between periods"),
+    "stated_ratio": ("规划所述：{p}是{ref}的{text}；按合计计算为{calc}。",
+                     "Plan states: {p} was {text} of {ref}; computed from totals: {calc}."),
+    "computed_growth": ("{p}相对{ref}：{ratio}（{a} → {b}）", "{p} vs {ref}: {ratio} ({a} → {b})"),
+    "loaded_data": ("已载入的数据", "Data loaded"),
+    "plans": ("规划文本", "Plans"),
+    "batches": ("上传批次", "Upload batches"),
+    "no_batches": ("尚无上传批次。", "No uploads yet."),
+    "built_at": ("最近构建时间：{t}", "Last build: {t}"),
+    "last_upload": ("最近上传时间：{t}", "Last upload: {t}"),
+    "grouped": ("各时期分地区", "Period × region"),
+    "across": ("各地区跨时期", "Each region across periods"),
+    "shares": ("占比", "Shares"),
+    "per_project": ("单个项目平均资金", "Funding per project"),
+    "annualised": ("年均值", "Per-year average"),
+    "drilldown": ("查看明细：选择时期与地区", "Drill down: pick a period and region"),
+    "drill_pick": ("时期 · 地区", "Period · region"),
+    "per_project_unit": ("万元/个", "CNY 10k per project"),
+    "per_year": ("{unit}/年", "{unit} per year"),
+    "share_of_period": ("占该时期地区合计的比例", "share of the period's regional sum"),
+    "map": ("地图", "Map"),
+    "tiles": ("地区一览", "Regions at a glance"),
+    "map_hidden": ("地图已按部署设置隐藏（AID_SHOW_MAP=0）。", "The map is hidden by deployment setting (AID_SHOW_MAP=0)."),
+    "map_caption": ("地图数据：cnmaps（高德行政区划，官方标准国界表示，含南海断续线）。审图号：{n}",
+                    "Map data: cnmaps (AMap boundaries, official depiction of China's territory incl. the South China "
+                    "Sea dashed line). Map approval number (审图号): {n}"),
+    "no_approval": ("未配置审图号", "未配置审图号 (not configured)"),
+    "pick_region": ("选择地区", "Pick a region"),
+    "members": ("包含：{m}", "Members: {m}"),
+    "region_figures": ("{r}：各时期数据", "{r}: figures across periods"),
+    "coop_projects": ("合作项目与协议金额", "Cooperation projects and agreed amounts"),
+    "enterprise_flows": ("企业与注册资本：各地来沪 vs 上海赴各地", "Enterprises & registered capital: inbound vs outbound"),
+    "chambers": ("商会", "Chambers of commerce"),
+    "tasks_plan": ("工作计划", "Work plan"),
+    "tasks_by_type": ("按任务类别", "By task type"),
+    "tasks_by_section": ("按章节", "By section"),
+    "tasks_by_unit": ("按责任单位（承担任务最多的单位）", "By responsible unit (who carries most)"),
+    "tasks_shared": ("多单位共同承担的任务", "Tasks shared by several units"),
+    "tasks_search": ("搜索任务（内容、单位、章节）", "Search tasks (text, unit, section)"),
+    "tasks_count": ("任务数", "Tasks"),
+    "lead_tasks": ("牵头任务数", "Lead tasks"),
+    "assignments": ("分工条目", "Assignments"),
+    "n_tasks_found": ("共{n}项任务", "{n} tasks"),
+    "no_tasks": ("没有找到任务。请修改搜索词或选择其他工作计划。", "No tasks found. Change the search or the plan."),
+    "figures_table": ("全部数据", "All figures"),
+    "search": ("搜索（原文、地区、指标）", "Search (text, region, metric)"),
+    "source_kind": ("来源类型", "Source type"),
+    "download_csv": ("下载CSV", "Download CSV"),
+    "download_xlsx": ("下载Excel", "Download Excel"),
+    "pick_figure": ("选择一个数字查看原文位置", "Pick a figure to see it in its plan"),
+    "checks": ("一致性核对", "Consistency checks"),
+    "checks_summary": ("通过{p}项，未通过{f}项，无法核对{n}项", "{p} passed, {f} failed, {n} not checkable"),
+    "n_figures": ("共{n}条数据", "{n} figures"),
+    "basis": ("口径", "Basis"),
+    "presentation": ("演示模式", "Presentation mode"),
+    "upload_missing": ("上传页面尚未安装。", "The upload page is not installed."),
+}
+
+
+def lang() -> str:
+    value = st.session_state.get("lang")
+    if value not in LANGS:
+        value = st.query_params.get("lang") or settings.get("language")
+    return value if value in LANGS else "zh"
+
+
+def t(key: str, **kw) -> str:
+    zh, en = STRINGS[key]
+    text = zh if lang() == "zh" else en
+    return text.format(**kw) if kw else text
+
+
+def col(df_row, base: str) -> str:
+    """Picks the zh/en variant of a column pair: col(row, 'region') -> row['region_zh'] or row['region_en']."""
+    return df_row[f"{base}_{lang()}"]
+
+
+def language_switch() -> None:
+    """Sidebar switch; the choice is kept in ?lang= so a copied link opens in the same language."""
+    if "lang" not in st.session_state:
+        st.session_state["lang"] = lang()
+    st.sidebar.radio(STRINGS["language"][0], LANGS, key="lang", horizontal=True,
+                     format_func=lambda v: "中文" if v == "zh" else "English")
+    if st.query_params.get("lang") != st.session_state["lang"]:
+        st.query_params["lang"] = st.session_state["lang"]

@@ -1,0 +1,63 @@
+"""合作交流: cooperation projects and agreed amounts (西部, 东北和中部, 安徽); enterprises inbound vs outbound; chambers."""
+from __future__ import annotations
+
+import streamlit as st
+
+from ui import charts, state
+from ui.data import q
+from ui.i18n import lang, t
+from ui.widgets import empty_state, figures_table
+
+PAGE = "coop"
+
+
+def _chart(df, metric_id: str, key: str) -> None:
+    sub = df[df["metric_id"] == metric_id]
+    if sub.empty:
+        return
+    first = sub.iloc[0]
+    title = first[f"metric_{lang()}"]
+    charts.show(charts.bars_by_region(sub, title, first["display_unit_zh"], first["display_unit_en"],
+                                      first["decimals"]), key=key)
+
+
+def render() -> None:
+    st.title(t("nav_cooperation"))
+    per = q("periods")
+    options = list(per["period"])
+    defaults = {"periods": []}
+    state.page_state(PAGE, defaults, {"periods": options})
+    names = dict(zip(per["period"], per[f"label_{lang()}"]))
+    st.multiselect(t("periods") + f" ({t('all')})", options, key=f"{PAGE}_periods", format_func=lambda p: names.get(p, p))
+    s = state.sync(PAGE, defaults)
+    periods = s["periods"] or None
+
+    st.subheader(t("coop_projects"))
+    coop = q("cooperation", periods=periods)
+    if coop.empty:
+        empty_state(t("no_data"))
+    else:
+        c1, c2 = st.columns(2)
+        with c1:
+            _chart(coop, "econ_coop_projects", "coop_projects_chart")
+        with c2:
+            _chart(coop, "agreement_amount", "coop_amount_chart")
+        figures_table(coop, key="coop_table")
+
+    st.subheader(t("enterprise_flows"))
+    ent = q("enterprise_flows", periods=periods)
+    if ent.empty:
+        empty_state(t("no_data"))
+    else:
+        c1, c2 = st.columns(2)
+        with c1:
+            _chart(ent, "enterprises", "coop_enterprises_chart")
+        with c2:
+            _chart(ent, "registered_capital", "coop_capital_chart")
+        st.subheader(t("chambers"))
+        ch = ent[ent["metric_id"] == "chambers"]
+        if ch.empty:
+            empty_state(t("no_data"))
+        else:
+            _chart(ent, "chambers", "coop_chambers_chart")
+        figures_table(ent, key="coop_enterprise_table")
