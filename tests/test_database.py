@@ -15,13 +15,6 @@ from loaders.build import PlanError, build, ensure_database
 ROOT = Path(__file__).resolve().parent.parent
 
 
-@pytest.fixture()
-def built(tmp_path):
-    path = tmp_path / "aid.duckdb"
-    build(path)
-    return path
-
-
 def _count(path, sql="SELECT count(*) FROM figures"):
     con = db.open_read(path)
     try:
@@ -30,49 +23,49 @@ def _count(path, sql="SELECT count(*) FROM figures"):
         con.close()
 
 
-def test_build_is_idempotent(built):
-    first = _count(built)
-    build(built)
-    assert _count(built) == first == 80
-    assert _count(built, "SELECT count(*) FROM plans") == 5
-    assert _count(built, "SELECT count(*) FROM tasks") > 0
+def test_build_is_idempotent(path):
+    first = _count(path)
+    build(path)
+    assert _count(path) == first == 80
+    assert _count(path, "SELECT count(*) FROM plans") == 5
+    assert _count(path, "SELECT count(*) FROM tasks") > 0
 
 
-def test_failed_build_leaves_previous_database(built, tmp_path):
-    before = _count(built)
+def test_failed_build_leaves_previous_database(path, tmp_path):
+    before = _count(path)
     bad = tmp_path / "plans"
     bad.mkdir()
     (bad / "x.txt").write_text("在新疆喀什，投入资金1亿元。", encoding="utf-8")
     (bad / "x.json").write_text("{not json", encoding="utf-8")
     with pytest.raises(PlanError):
-        build(built, bad)
-    assert _count(built) == before
-    assert not list(built.parent.glob(".aid.duckdb.tmp-*"))
+        build(path, bad)
+    assert _count(path) == before
+    assert not list(path.parent.glob(".t.duckdb.tmp-*"))
 
 
-def test_exception_inside_a_write_leaves_nothing(built):
+def test_exception_inside_a_write_leaves_nothing(path):
     with pytest.raises(RuntimeError):
-        with db.write_transaction(built) as con:
+        with db.write_transaction(path) as con:
             con.execute("DELETE FROM figures")
             raise RuntimeError("boom")
-    assert _count(built) == 80
+    assert _count(path) == 80
 
 
-def test_build_while_the_app_holds_a_reader(built):
-    reader = db.open_read(built)  # the app's cached connection
-    token = db.snapshot_token(built)
+def test_build_while_the_app_holds_a_reader(path):
+    reader = db.open_read(path)  # the app's cached connection
+    token = db.snapshot_token(path)
     try:
-        build(built)  # swaps a new file in; must not fail on the reader's lock
+        build(path)  # swaps a new file in; must not fail on the reader's lock
         assert reader.execute("SELECT count(*) FROM figures").fetchone()[0] == 80  # old snapshot still consistent
     finally:
         reader.close()
-    assert db.snapshot_token(built) != token  # the app sees it must reconnect
-    assert _count(built) == 80
+    assert db.snapshot_token(path) != token  # the app sees it must reconnect
+    assert _count(path) == 80
 
 
-def test_concurrent_writers_both_land(built):
+def test_concurrent_writers_both_land(path):
     def add(i):
-        with db.write_transaction(built) as con:
+        with db.write_transaction(path) as con:
             con.execute("INSERT INTO build_info VALUES (?, 'x')", [f"writer-{i}"])
 
     threads = [threading.Thread(target=add, args=(i,)) for i in range(4)]
@@ -80,38 +73,38 @@ def test_concurrent_writers_both_land(built):
         t.start()
     for t in threads:
         t.join()
-    assert _count(built, "SELECT count(*) FROM build_info WHERE key LIKE 'writer-%'") == 4
+    assert _count(path, "SELECT count(*) FROM build_info WHERE key LIKE 'writer-%'") == 4
 
 
-def test_writer_waits_then_fails_clearly(built):
-    with db.writer_lock(built):
+def test_writer_waits_then_fails_clearly(path):
+    with db.writer_lock(path):
         with pytest.raises(db.DatabaseBusy) as exc:
-            with db.write_transaction(built, timeout=0.3):
+            with db.write_transaction(path, timeout=0.3):
                 pass
     assert "未做任何更改" in str(exc.value)
 
 
-def test_foreign_process_holding_the_file_gives_a_clear_error(built):
-    holder = duckdb.connect(str(built))  # read-write in this process: a foreign writer for open_read
+def test_foreign_process_holding_the_file_gives_a_clear_error(path):
+    holder = duckdb.connect(str(path))  # read-write in this process: a foreign writer for open_read
     try:
         code = ("from loaders import db\n"
-                "try:\n    db.open_read(%r, retries=2)\nexcept db.DatabaseBusy as e:\n    print('BUSY', e)\n" % str(built))
+                "try:\n    db.open_read(%r, retries=2)\nexcept db.DatabaseBusy as e:\n    print('BUSY', e)\n" % str(path))
         out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=60)
         assert "BUSY" in out.stdout and "数据库正被其他程序" in out.stdout
     finally:
         holder.close()
 
 
-def test_uploaded_rows_survive_a_rebuild(built):
-    with db.write_transaction(built) as con:
+def test_uploaded_rows_survive_a_rebuild(path):
+    with db.write_transaction(path) as con:
         con.execute("INSERT INTO batches (batch_id, file_name, sha256, created_at) VALUES (1, 'a.xlsx', 'x', now())")
         con.execute("""INSERT INTO figures (figure_id, source_kind, batch_id, period, region_id, metric_id, value, unit,
                        value_base, base_unit) VALUES ('b1:数据:2', 'upload', 1, '2021', 'xinjiang_kashgar',
                        'aid_funding', 20, '亿元', 2e9, '元')""")
-    build(built)
-    assert _count(built, "SELECT count(*) FROM figures WHERE source_kind = 'upload'") == 1
-    assert _count(built, "SELECT count(*) FROM batches") == 1
-    assert _count(built, "SELECT count(*) FROM periods WHERE period = '2021'") == 1
+    build(path)
+    assert _count(path, "SELECT count(*) FROM figures WHERE source_kind = 'upload'") == 1
+    assert _count(path, "SELECT count(*) FROM batches") == 1
+    assert _count(path, "SELECT count(*) FROM periods WHERE period = '2021'") == 1
 
 
 def test_ensure_database_builds_on_first_run(tmp_path):

@@ -1,7 +1,6 @@
 """The presentation deck: saved views on a real built database become native charts with their sources."""
 from __future__ import annotations
 
-import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -11,7 +10,6 @@ from pptx import Presentation
 from pptx.oxml.ns import qn
 
 from loaders import db
-from loaders.build import build
 from loaders.deck import build_deck, view_chart_data
 from metrics.views import list_views, save_view
 
@@ -20,20 +18,6 @@ AID_12 = {"新疆喀什": 92.34, "西藏日喀则": 15.08, "青海果洛": 9.36,
 AID_11 = {"西藏日喀则": 6.27, "新疆阿克苏": 4.15, "云南四州市": 8.55, "三峡库区": 2.99, "四川都江堰": 82.5}
 PLAN_12 = "上海市对口支援与合作交流“十二五”规划"
 PLAN_13 = "上海市国内合作交流“十三五”规划"
-
-
-@pytest.fixture(scope="module")
-def built(tmp_path_factory) -> Path:
-    path = tmp_path_factory.mktemp("deck") / "base.duckdb"
-    build(path)
-    return path
-
-
-@pytest.fixture
-def path(built, tmp_path) -> Path:
-    p = tmp_path / "t.duckdb"
-    shutil.copyfile(built, p)
-    return p
 
 
 @pytest.fixture

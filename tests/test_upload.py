@@ -1,11 +1,9 @@
 """Uploads end to end: real workbooks in tmp_path -> checks -> preview -> commit -> v_figures -> undo."""
 from __future__ import annotations
 
-import shutil
 import threading
 from pathlib import Path
 
-import duckdb
 import openpyxl
 import pandas as pd
 import pytest
@@ -19,20 +17,6 @@ from loaders.upload.read import read_upload
 from test_upload_helpers import current, scalar, write_xlsx
 
 KASHGAR_12 = ("十二五", "xinjiang_kashgar", "aid_funding")  # a plan figure: 92.34亿元
-
-
-@pytest.fixture(scope="module")
-def built(tmp_path_factory) -> Path:
-    path = tmp_path_factory.mktemp("upload") / "base.duckdb"
-    build(path)
-    return path
-
-
-@pytest.fixture
-def path(built, tmp_path) -> Path:
-    p = tmp_path / "t.duckdb"
-    shutil.copyfile(built, p)
-    return p
 
 
 def _prep(file: Path, path: Path, **kw):

@@ -1,32 +1,15 @@
 """python -m loaders import / template / undo: output and exit codes."""
 from __future__ import annotations
 
-import shutil
 import subprocess
 import sys
 from pathlib import Path
 
 import openpyxl
-import pytest
 
-from loaders.build import build
 from test_upload_helpers import current, scalar, write_xlsx
 
 ROOT = Path(__file__).resolve().parent.parent
-
-
-@pytest.fixture(scope="module")
-def built(tmp_path_factory) -> Path:
-    path = tmp_path_factory.mktemp("cli") / "base.duckdb"
-    build(path)
-    return path
-
-
-@pytest.fixture
-def path(built, tmp_path) -> Path:
-    p = tmp_path / "t.duckdb"
-    shutil.copyfile(built, p)
-    return p
 
 
 def run(*args) -> subprocess.CompletedProcess:

@@ -1,7 +1,6 @@
 """Saved views: save, list, rename, reorder, delete, links that round-trip, and survival across a rebuild."""
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
 import pytest
@@ -15,20 +14,6 @@ from metrics.views import (
 
 FUNDING = {"metric": "aid_funding", "periods": ["十一五", "十二五"],
            "regions": ["xinjiang_kashgar", "tibet_shigatse"], "lang": "zh"}
-
-
-@pytest.fixture(scope="module")
-def built(tmp_path_factory) -> Path:
-    path = tmp_path_factory.mktemp("views") / "base.duckdb"
-    build(path)
-    return path
-
-
-@pytest.fixture
-def path(built, tmp_path) -> Path:
-    p = tmp_path / "t.duckdb"
-    shutil.copyfile(built, p)
-    return p
 
 
 def _views(path):
