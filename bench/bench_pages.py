@@ -65,6 +65,7 @@ def database(n: int, cache: Path, seed: int = 0) -> Path:
         tmp = path.with_name(path.name + ".partial")
         synthetic_database(tmp, n, seed)
         os.replace(tmp, path)
+        Path(str(tmp) + ".lock").unlink(missing_ok=True)  # the writer lock beside the temporary name
         print(f"  generated {path.name} in {time.perf_counter() - t0:.1f} s", flush=True)
     return path
 
@@ -189,16 +190,16 @@ def main(argv: list[str] | None = None) -> int:
     lo, hi = sizes[0], sizes[-1]
     head = "".join(f"{f'{n:,}':>12}" for n in sizes)
     for label, table in (("warm rerun, median ms", warm), ("cold first run, ms", cold)):
-        print(f"\n{label}\n{'page':<12}{head}{f'{hi:,}/{lo:,}':>14}")
+        print(f"\n{label}\n{'page':<12}{head}{'ratio ' + f'{hi:,}/{lo:,}':>24}")
         for page in pages:
             cells = "".join(_ms(table[page, n]) for n in sizes)
             a, b = table[page, lo], table[page, hi]
             if a and b:
                 ratio = b / a
                 flag = f"  > {GOAL_RATIO:g}x goal" if ratio > GOAL_RATIO and table is warm else ""
-                print(f"{Path(page).stem:<12}{cells}{ratio:13.1f}x{flag}")
+                print(f"{Path(page).stem:<12}{cells}{ratio:23.1f}x{flag}")
             else:
-                print(f"{Path(page).stem:<12}{cells}{'n/a':>14}" + ("  > budget" if table is warm else ""))
+                print(f"{Path(page).stem:<12}{cells}{'n/a':>24}" + ("  > budget" if table is warm else ""))
     if errors:
         print("\npages that raised or ran over budget:")
         for (page, n), err in errors.items():

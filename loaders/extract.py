@@ -346,9 +346,7 @@ def extract(ctx: PlanContext, text: str, rindex: d.RegionIndex | None = None,
 
 
 def _spans_in(norm: str, start: int, end: int):
-    for m, q in iter_spans(norm[:end]):
-        if m.start() >= start:
-            yield m, q
+    return iter_spans(norm, start, end)
 
 
 def _clause_of(clauses: list[tuple[int, int]], pos: int) -> int:

@@ -185,9 +185,9 @@ def parse_quantity(text: str, default_unit: str | None = None) -> Quantity:
     return quantity_from_match(m)
 
 
-def iter_spans(norm_text: str):
-    """Yields (match, Quantity | NumberError) for every quantity-shaped span of a normalised text."""
-    for m in SPAN_RE.finditer(norm_text):
+def iter_spans(norm_text: str, start: int = 0, end: int | None = None):
+    """Yields (match, Quantity | NumberError) for every quantity-shaped span of norm_text[start:end]."""
+    for m in SPAN_RE.finditer(norm_text, start, len(norm_text) if end is None else end):
         # a number glued to a preceding digit or letter is part of an identifier (5g, m0, caz2)
         if m.start() > 0 and re.match(r"[0-9A-Za-z.]", norm_text[m.start() - 1]) and not m.group("pre"):
             continue
