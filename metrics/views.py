@@ -195,6 +195,8 @@ def _ordered_ids(con: duckdb.DuckDBPyConnection) -> list[int]:
 
 def _write_positions(con: duckdb.DuckDBPyConnection, ids: list[int]) -> None:
     """Positions dense 0..n-1 in the order of ids."""
+    if not ids:  # the deck is empty after deleting its last view
+        return
     con.executemany("UPDATE saved_views SET position = ? WHERE view_id = ?",
                     [(i, vid) for i, vid in enumerate(ids)])
 

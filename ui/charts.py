@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+import re
 from functools import lru_cache
 from pathlib import Path
 
@@ -11,31 +12,137 @@ import streamlit as st
 
 from loaders import settings
 from metrics import formatting as fmt
-from ui.i18n import lang, t
+from ui.i18n import STRINGS as _STRINGS, lang, t
 from ui.theme import FONT_STACK, presenting
 
 GEO = Path(__file__).resolve().parent.parent / "data" / "geo"
 FALLBACK_COLOR = "#888888"
 
 
-def _layout(fig: go.Figure, title: str, y_title: str = "", height: int = 420) -> go.Figure:
-    size = 18 if presenting() else 13
+# projector theme: white, near-black text, light grid; region colours come from regions.color untouched
+INK = "#111111"
+GRID = "#e3e3e3"
+AXIS = "#444444"
+SOURCE_INK = "#444444"
+# modebar: keep the PNG download, pan/zoom and reset; drop selection tools and hover toggles nobody uses
+MODEBAR_REMOVE = ["select2d", "lasso2d", "autoScale2d", "toggleSpikelines", "hoverClosestCartesian",
+                  "hoverCompareCartesian", "zoomIn2d", "zoomOut2d"]
+
+
+def style() -> dict:
+    """Sizes for the current mode: presentation mode draws for a projector at 1280x720."""
+    if presenting():
+        return dict(font=19, title=26, text=17, height=520, line=4, marker=14, scale=3, map_height=600, row=36)
+    return dict(font=14, title=18, text=13, height=420, line=3, marker=10, scale=2, map_height=560, row=28)
+
+
+def columns(n: int):
+    """Side-by-side charts normally; one under another in presentation mode, so each gets the full width."""
+    if presenting():
+        return [st.container() for _ in range(n)]
+    return st.columns(n)
+
+
+def _layout(fig: go.Figure, title: str, y_title: str = "", height: int | None = None) -> go.Figure:
+    sz = style()
     fig.update_layout(
-        title=dict(text=title), font=dict(family=FONT_STACK, size=size), height=height,
-        margin=dict(l=10, r=10, t=60, b=10), legend=dict(orientation="h", yanchor="bottom", y=1.0, x=0),
-        yaxis=dict(title=dict(text=y_title)), hoverlabel=dict(font=dict(family=FONT_STACK)),
+        title=dict(text=title, font=dict(size=sz["title"], color=INK), x=0, xanchor="left",
+                   y=1, yref="container", yanchor="top", pad=dict(t=8), automargin=True),
+        font=dict(family=FONT_STACK, size=sz["font"], color=INK), height=height or sz["height"],
+        paper_bgcolor="white", plot_bgcolor="white",
+        margin=dict(l=10, r=10, t=sz["title"] * 2 + 10, b=10),
+        # legend on the right: at the top it collides with the title once it wraps to two rows
+        legend=dict(orientation="v", x=1.01, xanchor="left", y=1, yanchor="top", font=dict(size=sz["font"]),
+                    itemsizing="constant"),
+        yaxis=dict(title=dict(text=y_title)), hoverlabel=dict(font=dict(family=FONT_STACK, size=sz["font"])),
+        bargap=0.15, bargroupgap=0.05, template="plotly_white",
     )
+    fig.update_xaxes(showgrid=False, linecolor=AXIS, tickcolor=AXIS, tickfont=dict(color=INK), ticks="outside")
+    fig.update_yaxes(gridcolor=GRID, zerolinecolor="#bdbdbd", linecolor=AXIS, tickfont=dict(color=INK))
+    fig.update_traces(textfont=dict(size=sz["text"], color=INK), selector=dict(type="bar", textposition="outside"))
     return fig
 
 
-def show(fig: go.Figure, source: str | None = None, key: str | None = None, on_select=None):
-    """Renders a chart with its source caption underneath (every chart says where it came from)."""
-    kwargs = dict(key=key, config={"displaylogo": False})
+def _safe_name(text: str) -> str:
+    """A file name from a chart title and filters: no path or shell characters, short enough for any disk."""
+    text = re.sub(r"<[^>]+>", "", str(text))
+    text = re.sub(r'[\\/:*?"<>|\s·,，()（）]+', "_", text).strip("_")
+    return text[:90] or "chart"
+
+
+def export_name(title: str) -> str:
+    """资金与项目_aid_funding_十二五: the page, then the page's filter values, else the chart title."""
+    from ui import state
+
+    page = st.session_state.get("_charts_page")
+    parts = [t(f"nav_{page}")] if page and f"nav_{page}" in _STRINGS else []
+    prefix = st.session_state.get("_charts_prefix")
+    values = []
+    for value in (state.filters_of(prefix) if prefix else {}).values():
+        if isinstance(value, (list, tuple)):
+            values.append("-".join(str(v) for v in value))
+        elif value not in (None, ""):
+            values.append(str(value))
+    parts.append(_safe_name(title) if title else "")
+    parts += values
+    return _safe_name("_".join(p for p in parts if p))
+
+
+def set_page(page: str, prefix: str) -> None:
+    """Which page is drawing (for chart file names); called by ui.views_panel.render."""
+    st.session_state["_charts_page"] = page
+    st.session_state["_charts_prefix"] = prefix
+
+
+def _with_source(fig: go.Figure, source: str) -> go.Figure:
+    """The source line drawn inside the figure, so a downloaded PNG carries it too."""
+    sz = style()
+    lines = [x.strip() for x in source.split(" · ") if x.strip()]
+    small = max(sz["font"] - 3, 10)
+    below = sz["font"] * 2 + 6 if fig.layout.xaxis.visible is not False else 4
+    fig.add_annotation(text="<br>".join(lines), xref="paper", yref="paper", x=0, y=0, xanchor="left",
+                       yanchor="top", yshift=-below, showarrow=False, align="left",
+                       font=dict(size=small, color=SOURCE_INK))
+    b = below + int(len(lines) * small * 1.35) + 8
+    fig.update_layout(margin=dict(b=max(fig.layout.margin.b or 0, b)))
+    return fig
+
+
+def plotly_config(fig: go.Figure, title: str | None = None, selectable: bool = False) -> dict:
+    """Plotly config for st.plotly_chart: PNG download from the chart's own modebar, made in the browser
+    by plotly.js (no network), at slide size and 2x (3x when presenting)."""
+    sz = style()
+    height = int(fig.layout.height or sz["height"])
+    remove = [b for b in MODEBAR_REMOVE if not (selectable and b in ("select2d", "lasso2d"))]
+    name = export_name(title if title is not None else (fig.layout.title.text or ""))
+    return {"displaylogo": False, "displayModeBar": True if presenting() else "hover",
+            "modeBarButtonsToRemove": remove,
+            "toImageButtonOptions": {"format": "png", "filename": name, "scale": sz["scale"],
+                                     "height": max(height, 720), "width": 1280}}
+
+
+def show(fig: go.Figure, source: str | None = None, key: str | None = None, on_select=None,
+         caption: str | None = None):
+    """Renders a chart with its source line inside the figure (every chart, and every PNG of it, says where
+    it came from); caption is extra text under the chart, e.g. the map's approval number."""
+    source = source or t("source_plans")
+    _with_source(fig, source)
+    kwargs = dict(key=key, config=plotly_config(fig, selectable=bool(on_select)), theme=None)
     if on_select:
         kwargs.update(on_select=on_select, selection_mode="points")
     event = st.plotly_chart(fig, **kwargs)
-    st.caption(source or t("source_plans"))
+    if caption:
+        st.caption(caption)
     return event
+
+
+def hbar(df: pd.DataFrame, y: str, x: str, title: str, color: str = "#0072B2") -> go.Figure:
+    """Horizontal bars, largest first, tall enough for one readable row per bar."""
+    sz = style()
+    fig = go.Figure(go.Bar(x=df[x], y=df[y], orientation="h", marker_color=color, text=df[x],
+                           textposition="outside", cliponaxis=False, hovertemplate="%{y}: %{x}<extra></extra>"))
+    fig.update_yaxes(autorange="reversed")
+    return _layout(fig, title, height=max(300, sz["row"] * len(df) + 120))
 
 
 def _label(row, base: str) -> str:
@@ -60,6 +167,7 @@ def bars_by_region(df: pd.DataFrame, title: str, unit_zh: str, unit_en: str, dec
                    y_unit: str | None = None, text_fn=None, kind: str = "bar") -> go.Figure:
     """Grouped bars (or lines with kind='line'): x = period (or region), one trace per region in its colour."""
     factor = factor or fmt.factor(unit_zh)
+    sz = style()
     fig = go.Figure()
     for region_id, sub in df.groupby("region_id", sort=False):
         first = sub.iloc[0]
@@ -73,9 +181,12 @@ def bars_by_region(df: pd.DataFrame, title: str, unit_zh: str, unit_en: str, dec
         color = first.get("region_color") or FALLBACK_COLOR
         if kind == "line":
             fig.add_trace(go.Scatter(mode="lines+markers+text", textposition="top center",
-                                     line=dict(color=color), marker=dict(color=color, size=9), **common))
+                                     line=dict(color=color, width=sz["line"]),
+                                     marker=dict(color=color, size=sz["marker"], line=dict(color="white", width=1)),
+                                     **common))
         else:
-            fig.add_trace(go.Bar(marker_color=color, textposition="outside", **common))
+            fig.add_trace(go.Bar(marker_color=color, marker_line=dict(color="white", width=0.5),
+                                 textposition="outside", cliponaxis=False, **common))
     fig.update_layout(barmode="group")
     return _layout(fig, title, y_unit or fmt.unit_label(unit_zh, unit_en, lang()))
 
@@ -181,7 +292,7 @@ def china_map(summary: pd.DataFrame, title: str, unit_zh: str, unit_en: str, dec
             hoverinfo="text", showlegend=False))
     fig.update_xaxes(visible=False, range=[73, 136])
     fig.update_yaxes(visible=False, range=[3, 54], scaleanchor="x", scaleratio=1.2)
-    fig = _layout(fig, title, height=560)
+    fig = _layout(fig, title, height=style()["map_height"])
     fig.update_layout(plot_bgcolor="white", dragmode="pan")
     return fig
 

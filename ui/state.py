@@ -5,18 +5,23 @@ import json
 
 import streamlit as st
 
+from ui.theme import presenting
+
 # parameters that belong to the whole app, not to a page's filters
-GLOBAL_PARAMS = ("lang", "present")
+GLOBAL_PARAMS = ("lang", "present", "deck")
+# session keys: filter names each page declared (for saving a view), and "read the next page from the URL"
+_NAMES = "_state_filter_names"
+_RELOAD = "_state_reload_from_url"
 
 
 def _from_param(raw: list[str], default):
+    if not raw:  # absent from the URL: the default (sync() leaves defaults out of links)
+        return list(default) if isinstance(default, list) else default
     if isinstance(default, list):
         out: list[str] = []
         for v in raw:
             out.extend(x for x in v.split(",") if x)
         return out
-    if not raw:
-        return default
     v = raw[-1]
     if isinstance(default, bool):
         return v.lower() in ("1", "true", "yes")
@@ -42,9 +47,12 @@ def page_state(page: str, defaults: dict, options: dict | None = None) -> dict:
     """Seeds each filter's widget key `<page>_<name>` from ?<page>_<name>= or the default, keeping only
     values that are valid options; returns the filters as one serialisable dict {name: value}."""
     options = options or {}
+    st.session_state.setdefault(_NAMES, {})[page] = list(defaults)
+    # presenting: the URL alone fixes the view (filters are not shown); after opening a saved view: once
+    from_url = presenting() or st.session_state.pop(_RELOAD, False)
     for name, default in defaults.items():
         key = f"{page}_{name}"
-        if key in st.session_state:
+        if key in st.session_state and not from_url:
             continue
         value = _from_param(st.query_params.get_all(key), default)
         allowed = options.get(name)
@@ -56,6 +64,23 @@ def page_state(page: str, defaults: dict, options: dict | None = None) -> dict:
                 value = default if default in allowed else (allowed[0] if allowed else None)
         st.session_state[key] = value
     return current(page, defaults)
+
+
+def show_filters() -> bool:
+    """Pages draw their filter widgets only outside presentation mode."""
+    return not presenting()
+
+
+def reload_from_url() -> None:
+    """The next page_state() seeds its filters from the URL even if the widgets already hold values
+    (opening a saved view of the page one is on)."""
+    st.session_state[_RELOAD] = True
+
+
+def filters_of(page: str) -> dict:
+    """The current filters of a page that has run in this session: {name: value} for every filter it declared."""
+    names = st.session_state.get(_NAMES, {}).get(page, [])
+    return {n: st.session_state[f"{page}_{n}"] for n in names if f"{page}_{n}" in st.session_state}
 
 
 def current(page: str, defaults: dict) -> dict:

@@ -7,6 +7,7 @@ FONT_STACK = '"PingFang SC","Hiragino Sans GB","Microsoft YaHei","Noto Sans CJK 
 
 
 def presenting() -> bool:
+    """Presentation mode is one state, ?present=1: the sidebar toggle and the exit button write it."""
     return st.query_params.get("present") in ("1", "true")
 
 
@@ -21,12 +22,21 @@ def apply() -> None:
     div.aid-context {{ line-height: 1.9; white-space: pre-wrap; border-left: 3px solid #ddd; padding-left: .8em; }}
     """
     if presenting():
-        # sidebar, header and toolbar hidden, everything larger: for a projector
+        # a projector at 1280x720: no Streamlit chrome, larger type, the chart across the full width
         css += """
-        [data-testid="stSidebar"], [data-testid="stSidebarCollapsedControl"], header[data-testid="stHeader"],
-        [data-testid="stToolbar"], [data-testid="stDecoration"], footer { display: none !important; }
+        [data-testid="stSidebar"], [data-testid="stSidebarCollapsedControl"], [data-testid="stExpandSidebarButton"],
+        header[data-testid="stHeader"], [data-testid="stToolbar"], [data-testid="stDecoration"],
+        [data-testid="stStatusWidget"], [data-testid="stMainMenu"], footer { display: none !important; }
         html { font-size: 20px; }
-        .block-container { padding-top: 1rem; max-width: 100%; }
-        [data-testid="stMetricValue"] { font-size: 3rem; }
+        .block-container, [data-testid="stMainBlockContainer"] { padding: .6rem 1.2rem 1rem 1.2rem !important;
+            max-width: 100% !important; }
+        h1 { font-size: 1.5rem !important; padding: .2rem 0 !important; color: #111; }
+        h2, h3 { font-size: 1.2rem !important; color: #111; }
+        [data-testid="stCaptionContainer"], [data-testid="stCaptionContainer"] p { font-size: .85rem; color: #333; }
+        [data-testid="stMetricValue"] { font-size: 2.6rem; color: #111; }
+        .st-key-present_bar { border-bottom: 2px solid #ddd; padding-bottom: .3rem; }
+        .st-key-present_bar p { font-size: 1.05rem; font-weight: 600; color: #111; margin: 0; }
+        .js-plotly-plot .modebar { opacity: 1 !important; }
+        .js-plotly-plot .modebar-btn path { fill: #555 !important; }
         """
     st.html(f"<style>{css}</style>")

@@ -21,7 +21,7 @@ def empty_state(message: str, key: str | None = None) -> None:
     st.info(message, icon="ℹ️")
     if upload_available():
         try:
-            st.page_link("pages/upload.py", label=t("go_upload"), icon="⬆️")
+            st.page_link("pages/upload.py", label=t("go_upload"), icon=":material/upload_file:")
         except Exception:  # page not registered in this navigation (e.g. a page run on its own)
             pass
 

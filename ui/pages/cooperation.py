@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from ui import charts, state
+from ui import charts, state, views_panel
 from ui.data import q
 from ui.i18n import lang, t
 from ui.widgets import empty_state, figures_table
@@ -22,13 +22,16 @@ def _chart(df, metric_id: str, key: str) -> None:
 
 
 def render() -> None:
+    views_panel.render("cooperation")
     st.title(t("nav_cooperation"))
     per = q("periods")
     options = list(per["period"])
     defaults = {"periods": []}
     state.page_state(PAGE, defaults, {"periods": options})
     names = dict(zip(per["period"], per[f"label_{lang()}"]))
-    st.multiselect(t("periods") + f" ({t('all')})", options, key=f"{PAGE}_periods", format_func=lambda p: names.get(p, p))
+    if state.show_filters():
+        st.multiselect(t("periods") + f" ({t('all')})", options, key=f"{PAGE}_periods",
+                       format_func=lambda p: names.get(p, p))
     s = state.sync(PAGE, defaults)
     periods = s["periods"] or None
 
@@ -37,7 +40,7 @@ def render() -> None:
     if coop.empty:
         empty_state(t("no_data"))
     else:
-        c1, c2 = st.columns(2)
+        c1, c2 = charts.columns(2)
         with c1:
             _chart(coop, "econ_coop_projects", "coop_projects_chart")
         with c2:
@@ -49,7 +52,7 @@ def render() -> None:
     if ent.empty:
         empty_state(t("no_data"))
     else:
-        c1, c2 = st.columns(2)
+        c1, c2 = charts.columns(2)
         with c1:
             _chart(ent, "enterprises", "coop_enterprises_chart")
         with c2:

@@ -4,7 +4,7 @@ from __future__ import annotations
 import streamlit as st
 
 from metrics import formatting as fmt
-from ui import charts, state
+from ui import charts, state, views_panel
 from ui.data import q
 from ui.i18n import lang, t
 from ui.widgets import empty_state, figures_table, label
@@ -14,6 +14,7 @@ METRICS = ("aid_funding", "aid_projects")
 
 
 def render() -> None:
+    views_panel.render("funding")
     st.title(t("nav_funding"))
     mets = q("metrics")
     mets = mets[mets["metric_id"].isin(METRICS)]
@@ -29,11 +30,13 @@ def render() -> None:
     mnames = dict(zip(mets["metric_id"], mets[f"name_{lang()}"]))
     pnames = dict(zip(per["period"], per[f"label_{lang()}"]))
     rnames = dict(zip(regs["region_id"], regs[f"name_{lang()}"]))
-    c1, c2, c3 = st.columns([1, 2, 3])
-    c1.selectbox(t("metric"), list(mets["metric_id"]), key=f"{PAGE}_metric", format_func=lambda m: mnames.get(m, m))
-    c2.multiselect(t("periods"), period_opts, key=f"{PAGE}_periods", format_func=lambda p: pnames.get(p, p))
-    c3.multiselect(t("regions") + f" ({t('all')})", region_opts, key=f"{PAGE}_regions",
-                   format_func=lambda r: rnames.get(r, r))
+    if state.show_filters():
+        c1, c2, c3 = st.columns([1, 2, 3])
+        c1.selectbox(t("metric"), list(mets["metric_id"]), key=f"{PAGE}_metric",
+                     format_func=lambda m: mnames.get(m, m))
+        c2.multiselect(t("periods"), period_opts, key=f"{PAGE}_periods", format_func=lambda p: pnames.get(p, p))
+        c3.multiselect(t("regions") + f" ({t('all')})", region_opts, key=f"{PAGE}_regions",
+                       format_func=lambda r: rnames.get(r, r))
     s = state.sync(PAGE, defaults)
 
     info = q("metric_info", metric_id=s["metric"])

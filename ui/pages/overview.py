@@ -4,7 +4,7 @@ from __future__ import annotations
 import streamlit as st
 
 from metrics import formatting as fmt
-from ui import charts, state
+from ui import charts, state, views_panel
 from ui.data import q
 from ui.i18n import lang, t
 from ui.widgets import empty_state, label
@@ -13,13 +13,15 @@ PAGE = "overview"
 
 
 def render() -> None:
+    views_panel.render("overview")
     st.title(t("nav_overview"))
     per = q("five_year_periods")
     options = list(per["period"])
     defaults = {"period": "十二五" if "十二五" in options else options[-1]}
     state.page_state(PAGE, defaults, {"period": options})
     names = dict(zip(per["period"], per[f"label_{lang()}"]))
-    st.selectbox(t("period"), options, key=f"{PAGE}_period", format_func=lambda p: names.get(p, p))
+    if state.show_filters():
+        st.selectbox(t("period"), options, key=f"{PAGE}_period", format_func=lambda p: names.get(p, p))
     s = state.sync(PAGE, defaults)
     period = s["period"]
 

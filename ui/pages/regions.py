@@ -5,7 +5,7 @@ import streamlit as st
 
 from loaders import settings
 from metrics import formatting as fmt
-from ui import charts, state
+from ui import charts, state, views_panel
 from ui.data import q
 from ui.i18n import lang, t
 from ui.widgets import empty_state
@@ -14,6 +14,7 @@ PAGE = "region"
 
 
 def render() -> None:
+    views_panel.render("regions")
     st.title(t("nav_regions"))
     mets = q("metrics")
     mets = mets[mets["metric_id"].isin(["aid_funding", "aid_projects"])]
@@ -23,9 +24,11 @@ def render() -> None:
     state.page_state(PAGE, defaults, {"metric": list(mets["metric_id"]), "pick": pick_opts})
     mnames = dict(zip(mets["metric_id"], mets[f"name_{lang()}"]))
     rnames = dict(zip(regs["region_id"], regs[f"name_{lang()}"]))
-    c1, c2 = st.columns([1, 2])
-    c1.selectbox(t("metric"), list(mets["metric_id"]), key=f"{PAGE}_metric", format_func=lambda m: mnames.get(m, m))
-    c2.selectbox(t("pick_region"), pick_opts, key=f"{PAGE}_pick", format_func=lambda r: rnames.get(r, r))
+    if state.show_filters():
+        c1, c2 = st.columns([1, 2])
+        c1.selectbox(t("metric"), list(mets["metric_id"]), key=f"{PAGE}_metric",
+                     format_func=lambda m: mnames.get(m, m))
+        c2.selectbox(t("pick_region"), pick_opts, key=f"{PAGE}_pick", format_func=lambda r: rnames.get(r, r))
     s = state.sync(PAGE, defaults)
     info = q("metric_info", metric_id=s["metric"])
     unit_zh, unit_en, dec = info["display_unit_zh"], info["display_unit_en"], info["decimals"]
@@ -38,7 +41,8 @@ def render() -> None:
         else:
             title = f"{info[f'name_{lang()}']} ({fmt.unit_label(unit_zh, unit_en, lang())})"
             charts.show(charts.china_map(summary, title, unit_zh, unit_en, dec, highlight=s["pick"]),
-                        source=charts.map_caption() + " · " + t("source_plans"), key="region_map")
+                        source=charts.map_caption() + " · " + t("source_plans"), caption=charts.map_caption(),
+                        key="region_map")
     else:
         st.caption(t("map_hidden"))
 

@@ -8,7 +8,7 @@ import streamlit as st
 
 from loaders.safe_csv import to_csv_bytes, to_xlsx_bytes
 from metrics import formatting as fmt
-from ui import state
+from ui import state, views_panel
 from ui.data import q
 from ui.i18n import lang, t
 from ui.widgets import empty_state
@@ -17,6 +17,7 @@ PAGE = "sources"
 
 
 def render() -> None:
+    views_panel.render("sources")
     st.title(t("nav_sources"))
     mets, per, regs = q("metrics"), q("periods"), q("regions")
     defaults = {"search": "", "metrics": [], "periods": [], "regions": [], "figure": ""}
@@ -25,11 +26,15 @@ def render() -> None:
     mnames = dict(zip(mets["metric_id"], mets[f"name_{lang()}"]))
     pnames = dict(zip(per["period"], per[f"label_{lang()}"]))
     rnames = dict(zip(regs["region_id"], regs[f"name_{lang()}"]))
-    st.text_input(t("search"), key=f"{PAGE}_search")
-    c1, c2, c3 = st.columns(3)
-    c1.multiselect(t("metric"), list(mets["metric_id"]), key=f"{PAGE}_metrics", format_func=lambda m: mnames.get(m, m))
-    c2.multiselect(t("periods"), list(per["period"]), key=f"{PAGE}_periods", format_func=lambda p: pnames.get(p, p))
-    c3.multiselect(t("regions"), list(regs["region_id"]), key=f"{PAGE}_regions", format_func=lambda r: rnames.get(r, r))
+    if state.show_filters():
+        st.text_input(t("search"), key=f"{PAGE}_search")
+        c1, c2, c3 = st.columns(3)
+        c1.multiselect(t("metric"), list(mets["metric_id"]), key=f"{PAGE}_metrics",
+                       format_func=lambda m: mnames.get(m, m))
+        c2.multiselect(t("periods"), list(per["period"]), key=f"{PAGE}_periods",
+                       format_func=lambda p: pnames.get(p, p))
+        c3.multiselect(t("regions"), list(regs["region_id"]), key=f"{PAGE}_regions",
+                       format_func=lambda r: rnames.get(r, r))
     s = state.current(PAGE, defaults)
 
     st.subheader(t("figures_table"))
@@ -55,7 +60,8 @@ def render() -> None:
                                f"{getattr(r, 'metric_' + lang())} · {r.period}" for r in df.itertuples()}
         if st.session_state.get(f"{PAGE}_figure") not in ids:
             st.session_state[f"{PAGE}_figure"] = ids[0]
-        st.selectbox(t("pick_figure"), ids, key=f"{PAGE}_figure", format_func=lambda i: labels.get(i, i))
+        if state.show_filters():
+            st.selectbox(t("pick_figure"), ids, key=f"{PAGE}_figure", format_func=lambda i: labels.get(i, i))
         ctx = q("figure_context", figure_id=st.session_state[f"{PAGE}_figure"])
         if ctx:
             e = html.escape

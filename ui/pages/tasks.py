@@ -1,10 +1,9 @@
 """工作任务: tasks of the work plans by type, section and responsible unit, shared tasks, and a searchable list."""
 from __future__ import annotations
 
-import plotly.graph_objects as go
 import streamlit as st
 
-from ui import charts, state
+from ui import charts, state, views_panel
 from ui.data import q
 from ui.i18n import lang, t
 from ui.widgets import empty_state
@@ -12,14 +11,12 @@ from ui.widgets import empty_state
 PAGE = "tasks"
 
 
-def _hbar(df, y: str, x: str, title: str, key: str, color: str = "#0072B2") -> None:
-    fig = go.Figure(go.Bar(x=df[x], y=df[y], orientation="h", marker_color=color, text=df[x],
-                           textposition="outside", hovertemplate="%{y}: %{x}<extra></extra>"))
-    fig.update_yaxes(autorange="reversed")
-    charts.show(charts._layout(fig, title, height=max(300, 26 * len(df) + 80)), key=key)
+def _hbar(df, y: str, x: str, title: str, key: str, source: str, color: str = "#0072B2") -> None:
+    charts.show(charts.hbar(df, y, x, title, color), source=source, key=key)
 
 
 def render() -> None:
+    views_panel.render("tasks")
     st.title(t("nav_tasks"))
     plans = q("task_plans")
     if plans.empty:
@@ -29,24 +26,26 @@ def render() -> None:
     titles = dict(zip(plans["plan_id"], plans["title"] if lang() == "zh" else plans["title_en"].fillna(plans["title"])))
     defaults = {"plan": options[0], "search": ""}
     state.page_state(PAGE, defaults, {"plan": options})
-    st.selectbox(t("tasks_plan"), options, key=f"{PAGE}_plan", format_func=lambda p: titles.get(p, p))
+    if state.show_filters():
+        st.selectbox(t("tasks_plan"), options, key=f"{PAGE}_plan", format_func=lambda p: titles.get(p, p))
     s = state.sync(PAGE, defaults)
     plan = s["plan"]
     source = f"{t('source')}: {titles.get(plan, plan)}"
 
-    c1, c2 = st.columns(2)
+    c1, c2 = charts.columns(2)
     with c1:
         by_type = q("tasks_by_type", plan_id=plan)
-        _hbar(by_type, "task_type", "tasks", f"{t('tasks_by_type')} ({t('tasks_count')})", "tasks_type_chart")
+        _hbar(by_type, "task_type", "tasks", f"{t('tasks_by_type')} ({t('tasks_count')})", "tasks_type_chart",
+              source)
     with c2:
         by_sec = q("tasks_by_section", plan_id=plan)
         _hbar(by_sec, "section", "tasks", f"{t('tasks_by_section')} ({t('tasks_count')})", "tasks_section_chart",
-              "#009E73")
-    st.caption(source)
+              source, "#009E73")
 
     st.subheader(t("tasks_by_unit"))
     units = q("tasks_by_unit", plan_id=plan)
-    _hbar(units.head(15), "unit", "tasks", f"{t('tasks_by_unit')} ({t('tasks_count')})", "tasks_unit_chart", "#D55E00")
+    _hbar(units.head(15), "unit", "tasks", f"{t('tasks_by_unit')} ({t('tasks_count')})", "tasks_unit_chart", source,
+          "#D55E00")
     st.dataframe(units.rename(columns={"unit": t("unit"), "tasks": t("tasks_count"), "lead_tasks": t("lead_tasks")}),
                  hide_index=True, key="tasks_unit_table", width="stretch")
 
@@ -56,7 +55,8 @@ def render() -> None:
     st.dataframe(shared[["task_no", "task_type", "units", "n_units", "text"]], hide_index=True,
                  key="tasks_shared_table", width="stretch")
 
-    st.text_input(t("tasks_search"), key=f"{PAGE}_search")
+    if state.show_filters():
+        st.text_input(t("tasks_search"), key=f"{PAGE}_search")
     s = state.sync(PAGE, defaults)
     found = q("tasks_list", plan_id=plan, search=s["search"] or None)
     st.markdown(t("n_tasks_found", n=len(found)))

@@ -1,0 +1,269 @@
+"""Saved views in the sidebar (save, open, link, rename, reorder, delete, deck download) and the presentation bar.
+
+Every page's render() calls render(page) first: in presentation mode (?present=1) it draws the bar with
+previous / next through the saved views and a way out; otherwise the sidebar toggle and the 保存的视图
+expander. It lives in the page's render path, not in app.py, because AppTest loses sidebar widgets drawn
+before navigation.run() on reruns.
+"""
+from __future__ import annotations
+
+import re
+from datetime import date
+from urllib.parse import parse_qsl, urlsplit
+
+import duckdb
+import streamlit as st
+
+from loaders import db
+from metrics import views as mv
+from ui import charts, state
+from ui.data import _open_snapshot, connection, snapshot
+from ui.i18n import STRINGS, lang, t
+from ui.theme import presenting
+
+_CONFIRM = "_views_confirm_delete"
+# a failed write leaves the live file as it was (copy-on-write); show why instead of a traceback
+_WRITE_ERRORS = (ValueError, db.DatabaseBusy, db.DatabaseMissing, duckdb.Error)
+_FLASH = "_views_flash"
+
+
+def prefix_of(page: str) -> str:
+    """The page's filter prefix in the URL and in session state (cooperation -> coop)."""
+    return mv.PARAM_PREFIX.get(page, page)
+
+
+def page_file(page: str) -> str:
+    return f"pages/{page}.py"
+
+
+def _list() -> list[dict]:
+    con = connection()
+    try:
+        return mv.list_views(con).to_dict("records")
+    finally:
+        con.close()
+
+
+def _message(exc: Exception) -> str:
+    """The Chinese part of a metrics.views error (they end with an English gloss in brackets)."""
+    text = str(exc)
+    if lang() == "zh":
+        text = re.sub(r"\s*\((?=[^()]*[A-Za-z])[^()（）]*\)\s*$", "", text).strip() or str(exc)
+    return text
+
+
+def _query(view: dict, present: bool) -> list[tuple[str, str]]:
+    """The query params that open a view: its filters (in the page's URL format), language, deck position."""
+    pairs = [(k, v) for k, v in parse_qsl(urlsplit(mv.view_url(view)).query) if k not in ("present", "deck")]
+    if not any(k == "lang" for k, _ in pairs):
+        pairs.append(("lang", lang()))
+    if present:
+        pairs += [("present", "1"), ("deck", str(int(view["view_id"])))]
+    return pairs
+
+
+def go(view: dict, present: bool) -> None:
+    """Switches to the view's page with the view's params; the page reads its filters from the URL once."""
+    state.reload_from_url()
+    st.switch_page(page_file(view["page"]), query_params=_query(view, present))
+
+
+# --- writes (callbacks: they run before the script, so the list drawn afterwards is current) -----------
+
+def _flash(kind: str, text: str) -> None:
+    st.session_state[_FLASH] = (kind, text)
+
+
+def _path() -> str:
+    return snapshot()[0]
+
+
+def _save(page: str) -> None:
+    name = st.session_state.get("view_name", "")
+    try:
+        mv.save_view(_path(), name, page, state.filters_of(prefix_of(page)))
+    except _WRITE_ERRORS as exc:
+        _flash("error", _message(exc))
+        return
+    _flash("success", t("view_saved", name=" ".join(name.split())))
+    st.session_state["view_name"] = ""
+
+
+def _rename(view_id: int) -> None:
+    name = st.session_state.get(f"view_rename_{view_id}", "")
+    try:
+        mv.rename_view(_path(), view_id, name)
+    except _WRITE_ERRORS as exc:
+        _flash("error", _message(exc))
+        return
+    _flash("success", t("view_renamed", name=" ".join(name.split())))
+
+
+def _move(view_id: int, position: int) -> None:
+    try:
+        mv.move_view(_path(), view_id, max(0, position))
+    except _WRITE_ERRORS as exc:
+        _flash("error", _message(exc))
+
+
+def _ask_delete(view_id: int | None) -> None:
+    st.session_state[_CONFIRM] = view_id
+
+
+def _delete(view_id: int, name: str) -> None:
+    st.session_state[_CONFIRM] = None
+    try:
+        mv.delete_view(_path(), view_id)
+    except _WRITE_ERRORS as exc:
+        _flash("error", _message(exc))
+        return
+    st.session_state.pop(f"view_rename_{view_id}", None)
+    _flash("success", t("view_deleted", name=name))
+
+
+def _set_present() -> None:
+    if st.session_state.get("present_toggle"):
+        st.query_params["present"] = "1"
+    else:
+        _exit()
+
+
+def _exit() -> None:
+    for k in ("present", "deck"):
+        if k in st.query_params:
+            del st.query_params[k]
+
+
+# --- deck download ---------------------------------------------------------------------------------
+
+@st.cache_data(max_entries=4, show_spinner=False)
+def _deck_bytes(path: str, token, language: str) -> bytes:
+    """The .pptx of every saved view in deck order; cached per database snapshot and language."""
+    import tempfile
+    from pathlib import Path
+
+    from loaders.deck import build_deck
+
+    con = _open_snapshot(path)
+    try:
+        with tempfile.TemporaryDirectory() as tmp:
+            out = build_deck(con, mv.list_views(con), Path(tmp) / "deck.pptx", lang=language)
+            return out.read_bytes()
+    finally:
+        con.close()
+
+
+def _deck_button(n: int) -> None:
+    path, token = snapshot()
+    language = lang()
+    st.download_button(t("deck_download"), lambda: _deck_bytes(path, token, language),
+                       file_name=t("deck_file", d=f"{date.today():%Y%m%d}"),
+                       mime="application/vnd.openxmlformats-officedocument.presentationml.presentation",
+                       key="views_deck", disabled=n == 0, icon=":material/download:", width="stretch")
+
+
+# --- drawing ---------------------------------------------------------------------------------------
+
+def _base_url() -> str:
+    """The app's address up to the page path, for absolute links ('' when unknown, e.g. under AppTest)."""
+    try:
+        url = st.context.url or ""
+    except Exception:
+        return ""
+    parts = urlsplit(url)
+    if not parts.scheme:
+        return ""
+    path = parts.path.rstrip("/")
+    path = path.rsplit("/", 1)[0] if path.count("/") >= 1 else ""
+    return f"{parts.scheme}://{parts.netloc}{path}"
+
+
+def _present_bar(page: str, saved: list[dict]) -> None:
+    """第 2 / 5 页 · name, previous / next through the saved views, and 退出演示."""
+    deck = st.query_params.get("deck")
+    ids = [int(v["view_id"]) for v in saved]
+    i = ids.index(int(deck)) if deck and deck.isdigit() and int(deck) in ids else None
+    with st.container(key="present_bar"):
+        c1, c2, c3, c4 = st.columns([1.1, 5, 1.1, 1.1], vertical_alignment="center")
+        prev_clicked = c1.button(t("present_prev"), key="present_prev", disabled=not i, width="stretch")
+        if i is not None:
+            c2.markdown(t("present_pos", i=i + 1, n=len(saved), name=saved[i]["name"]))
+        else:
+            c2.markdown(t("present_free", n=len(saved)) if saved else t("present_no_views"))
+        last = i is not None and i >= len(saved) - 1
+        next_clicked = c3.button(t("present_next"), key="present_next", disabled=not saved or last,
+                                 width="stretch")
+        c4.button(t("present_exit"), key="present_exit", on_click=_exit, width="stretch")
+    if prev_clicked and i:
+        go(saved[i - 1], present=True)
+    if next_clicked and saved and not last:
+        go(saved[0 if i is None else i + 1], present=True)
+
+
+def _view_row(v: dict, n: int, base: str) -> None:
+    vid, pos = int(v["view_id"]), int(v["position"])
+    with st.container(border=True):
+        rel = v["url"].lstrip("/")  # relative, so it also works under a server base path
+        link = f"{base}/{rel}" if base else rel
+        st.markdown(f"**{pos + 1}. {v['name']}**  \n{t('view_page', p=_page_title(v['page']))} · "
+                    f"[{t('view_link')}]({link})")
+        row = st.container(horizontal=True, gap="small")  # icon buttons at their own width: columns clip them
+        opened = row.button(":material/open_in_new:", key=f"view_open_{vid}", help=t("view_open"))
+        row.button(":material/arrow_upward:", key=f"view_up_{vid}", help=t("view_up"), on_click=_move,
+                   args=(vid, pos - 1), disabled=pos == 0)
+        row.button(":material/arrow_downward:", key=f"view_down_{vid}", help=t("view_down"), on_click=_move,
+                   args=(vid, pos + 1), disabled=pos >= n - 1)
+        row.button(":material/delete:", key=f"view_delete_{vid}", help=t("view_delete"), on_click=_ask_delete,
+                   args=(vid,))
+        if st.session_state.get(_CONFIRM) == vid:
+            st.warning(t("view_delete_confirm", name=v["name"]))
+            d1, d2 = st.columns(2)
+            d1.button(t("view_delete_yes"), key=f"view_delete_yes_{vid}", type="primary", on_click=_delete,
+                      args=(vid, v["name"]), width="stretch")
+            d2.button(t("view_delete_no"), key=f"view_delete_no_{vid}", on_click=_ask_delete, args=(None,),
+                      width="stretch")
+        key = f"view_rename_{vid}"
+        if key not in st.session_state:
+            st.session_state[key] = v["name"]
+        r1, r2 = st.columns([3, 1], vertical_alignment="bottom")
+        r1.text_input(t("view_rename"), key=key, max_chars=mv.NAME_MAX)
+        r2.button(":material/edit:", key=f"view_rename_do_{vid}", help=t("view_rename_do"), on_click=_rename,
+                  args=(vid,), width="stretch")
+    if opened:
+        go(v, present=False)
+
+
+def _page_title(page: str) -> str:
+    return t(f"nav_{page}") if f"nav_{page}" in STRINGS else page
+
+
+def _sidebar(page: str, saved: list[dict]) -> None:
+    sb = st.sidebar
+    sb.toggle(t("presentation"), key="present_toggle", on_change=_set_present)
+    with sb.expander(t("views"), expanded=bool(st.session_state.get(_FLASH)) or st.session_state.get(_CONFIRM)
+                     is not None):
+        flash = st.session_state.pop(_FLASH, None)
+        if flash:
+            (st.error if flash[0] == "error" else st.success)(flash[1])
+        st.text_input(t("view_name"), key="view_name", placeholder=t("view_name_ph"), max_chars=mv.NAME_MAX)
+        st.button(t("view_save"), key="view_save", on_click=_save, args=(page,), type="primary", width="stretch")
+        if not saved:
+            st.caption(t("view_none"))
+        base = _base_url()
+        for v in saved:
+            _view_row(v, len(saved), base)
+        if saved and st.button(t("present_start"), key="present_start", icon=":material/slideshow:", width="stretch"):
+            go(saved[0], present=True)
+        _deck_button(len(saved))
+
+
+def render(page: str) -> None:
+    """Call first in a page's render(): page is the page's URL path (funding, cooperation, ...)."""
+    charts.set_page(page, prefix_of(page))
+    # the toggle mirrors ?present= (the one state); its callback writes the URL
+    st.session_state["present_toggle"] = presenting()
+    saved = _list()
+    if presenting():
+        _present_bar(page, saved)
+    else:
+        _sidebar(page, saved)
