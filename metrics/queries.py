@@ -68,15 +68,16 @@ def region_members(con, region_id: str) -> pd.DataFrame:
 # --- cells: one value per period x region x metric --------------------------------------------
 
 def cells(con, metric_id: str | None = None, periods: list[str] | None = None, regions: list[str] | None = None,
-          recipients_only: bool = False) -> pd.DataFrame:
+          recipients_only: bool = False, category: str | None = None) -> pd.DataFrame:
     """One row per metric, period and region; where two sentences state the same cell the larger is kept
-    (they restate, they do not add), with how many figures said it."""
+    (they restate, they do not add), with how many figures said it and what the others said (others_text)."""
     params: list = []
-    where = _in("metric_id", metric_id, params) + _in("period", periods, params) + _in("region_id", regions, params)
+    where = (_in("metric_id", metric_id, params) + _in("period", periods, params) + _in("region_id", regions, params)
+             + _in("category", category, params))
     if recipients_only:
         where += f" AND {RECIPIENT_SQL}"
     return _df(con, f"""
-        SELECT metric_id, period, region_id,
+        WITH c AS (SELECT metric_id, period, region_id,
                max(value_base) AS value_base,
                arg_max(qualifier, value_base) AS qualifier,
                arg_max(number_text, value_base) AS number_text,
@@ -89,10 +90,15 @@ def cells(con, metric_id: str | None = None, periods: list[str] | None = None, r
                any_value(region_level) AS region_level,
                any_value(metric_zh) AS metric_zh, any_value(metric_en) AS metric_en,
                any_value(period_zh) AS period_zh, any_value(period_en) AS period_en,
-               any_value(period_sort) AS period_sort, any_value(n_years) AS n_years
+               any_value(period_sort) AS period_sort, any_value(n_years) AS n_years,
+               -- the figures that were not kept, largest first, for a note beside the chart (capped: a note)
+               list(number_text ORDER BY value_base DESC, figure_id)[2:6] AS others
         FROM v_figures WHERE 1=1 {where}
-        GROUP BY metric_id, period, region_id
-        ORDER BY period_sort, region_sort""", params)
+        GROUP BY metric_id, period, region_id)
+        SELECT c.*, m.display_unit_zh, m.display_unit_en, m.decimals, m.sort AS metric_sort,
+               array_to_string(c.others, ' / ') AS others_text
+        FROM c JOIN metrics m USING (metric_id)
+        ORDER BY period_sort, region_sort, metric_sort""", params).drop(columns=["others"])
 
 
 def _sum_qualifier(quals: pd.Series) -> str | None:
@@ -181,14 +187,21 @@ def growth(con, metric_id: str = "aid_funding") -> pd.DataFrame:
                                        "qualifier", "prev_value_base", "prev_qualifier", "ratio", "change"])
 
 
-def stated_changes(con) -> pd.DataFrame:
-    """Ratios the plans themselves state (是“十一五”的6倍多) beside the ratio computed from the totals."""
-    stated = _df(con, """SELECT figure_id, plan_id, period, ref_period, region_id, value, qualifier, number_text,
-                                quote, period_zh, period_en FROM v_figures
-                         WHERE metric_id = 'ratio_to_earlier' ORDER BY period_sort""")
-    g = growth(con, "aid_funding").set_index(["period", "prev_period"])
-    stated["computed"] = [g["ratio"].get((r.period, r.ref_period)) for r in stated.itertuples()]
-    return stated
+def stated_changes(con, limit: int | None = None) -> pd.DataFrame:
+    """Ratios the plans themselves state (是“十一五”的6倍多) beside the ratio computed from the totals; plan
+    statements first, at most `limit` rows, with the full count in column n_total."""
+    params: list = []
+    cap = ""
+    if limit is not None:
+        cap = " LIMIT ?"
+        params.append(int(limit))
+    stated = _df(con, f"""SELECT figure_id, plan_id, period, ref_period, region_id, value, qualifier, number_text,
+                                 quote, period_zh, period_en, count(*) OVER () AS n_total FROM v_figures
+                          WHERE metric_id = 'ratio_to_earlier'
+                          ORDER BY source_kind <> 'plan', period_sort, plan_id, span_start, figure_id{cap}""", params)
+    g = growth(con, "aid_funding")[["period", "prev_period", "ratio"]].rename(
+        columns={"prev_period": "ref_period", "ratio": "computed"})
+    return stated.merge(g, on=["period", "ref_period"], how="left")
 
 
 def funding_by_period_region(con, metric_id: str = "aid_funding", periods: list[str] | None = None,
@@ -227,14 +240,21 @@ def annualised(con, metric_id: str = "aid_funding", periods: list[str] | None = 
 
 # --- regions ---------------------------------------------------------------------------------
 
-def region_detail(con, region_id: str) -> pd.DataFrame:
-    """Every current figure of a region across periods, with its quote and source."""
-    return _df(con, """
+def region_detail(con, region_id: str, limit: int | None = None) -> pd.DataFrame:
+    """Every current figure of a region across periods (at most `limit`; n_total counts them all), with its
+    quote and source."""
+    params: list = [region_id]
+    cap = ""
+    if limit is not None:
+        cap = " LIMIT ?"
+        params.append(int(limit))
+    return _df(con, f"""
         SELECT f.figure_id, f.period, f.period_zh, f.period_en, f.metric_id, f.metric_zh, f.metric_en,
                f.value, f.unit, f.qualifier, f.value_base, f.number_text, m.display_unit_zh, m.display_unit_en,
-               m.decimals, f.quote, f.section, f.source_kind, coalesce(f.plan_id, f.upload_file) AS source
+               m.decimals, f.quote, f.section, f.source_kind, coalesce(f.plan_id, f.upload_file) AS source,
+               count(*) OVER () AS n_total
         FROM v_figures f JOIN metrics m USING (metric_id)
-        WHERE f.region_id = ? ORDER BY f.period_sort, m.sort, f.figure_id""", [region_id])
+        WHERE f.region_id = ? ORDER BY f.source_kind <> 'plan', f.period_sort, m.sort, f.figure_id{cap}""", params)
 
 
 def region_summary(con, metric_id: str = "aid_funding", period: str | None = None) -> pd.DataFrame:
@@ -260,30 +280,30 @@ def region_summary(con, metric_id: str = "aid_funding", period: str | None = Non
 # --- cooperation -----------------------------------------------------------------------------
 
 def cooperation(con, regions: list[str] | None = None, periods: list[str] | None = None) -> pd.DataFrame:
-    """Cooperation figures (projects, agreements, investment) for 西部 / 东北和中部 / 安徽."""
-    params: list = []
-    where = _in("f.region_id", regions or COOPERATION_REGIONS, params) + _in("f.period", periods, params)
-    return _df(con, f"""
-        SELECT f.figure_id, f.period, f.period_zh, f.period_en, f.region_id, f.region_zh, f.region_en,
-               f.region_color, f.metric_id, f.metric_zh, f.metric_en, f.value_base, f.qualifier, f.number_text,
-               m.display_unit_zh, m.display_unit_en, m.decimals, f.quote, coalesce(f.plan_id, f.upload_file) AS source
-        FROM v_figures f JOIN metrics m USING (metric_id)
-        WHERE f.category = 'cooperation' {where}
-        ORDER BY f.period_sort, f.region_sort, m.sort, f.figure_id""", params)
+    """Cooperation cells (projects, agreements, investment) for 西部 / 东北和中部 / 安徽: one value per period,
+    region and metric by the cells() rule (the largest figure kept, the others listed in others_text)."""
+    return cells(con, periods=periods, regions=list(regions or COOPERATION_REGIONS), category="cooperation")
 
 
 def enterprise_flows(con, periods: list[str] | None = None) -> pd.DataFrame:
-    """Enterprises, registered capital and chambers: 各地来沪 (inbound) against 上海赴各地 (outbound)."""
-    params: list = []
-    where = _in("f.region_id", ENTERPRISE_REGIONS, params) + _in("f.period", periods, params)
+    """Enterprises, registered capital and chambers: 各地来沪 (inbound) against 上海赴各地 (outbound), as cells."""
+    return cells(con, periods=periods, regions=list(ENTERPRISE_REGIONS), category="enterprise")
+
+
+def category_figures(con, category: str, regions: list[str], periods: list[str] | None = None,
+                     limit: int = 200) -> pd.DataFrame:
+    """The figures behind a category's cells, at most `limit`, with the full count in column n_total."""
+    params: list = [category]
+    where = _in("f.region_id", regions, params) + _in("f.period", periods, params)
+    params.append(int(limit))
     return _df(con, f"""
-        SELECT f.figure_id, f.period, f.period_zh, f.period_en, f.period_sort, f.region_id, f.region_zh,
-               f.region_en, f.region_color, f.metric_id, f.metric_zh, f.metric_en, f.value_base, f.qualifier,
-               f.number_text, m.display_unit_zh, m.display_unit_en, m.decimals, f.quote,
-               coalesce(f.plan_id, f.upload_file) AS source
+        SELECT f.figure_id, f.period, f.period_zh, f.period_en, f.region_id, f.region_zh, f.region_en,
+               f.metric_id, f.metric_zh, f.metric_en, f.value_base, f.qualifier, f.number_text,
+               m.display_unit_zh, m.display_unit_en, m.decimals, f.quote,
+               coalesce(f.plan_id, f.upload_file) AS source, count(*) OVER () AS n_total
         FROM v_figures f JOIN metrics m USING (metric_id)
-        WHERE f.category = 'enterprise' {where}
-        ORDER BY m.sort, f.period_sort, f.region_sort""", params)
+        WHERE f.category = ? {where}
+        ORDER BY f.period_sort, f.region_sort, m.sort, f.figure_id LIMIT ?""", params)
 
 
 # --- tasks -----------------------------------------------------------------------------------
@@ -344,24 +364,48 @@ def tasks_list(con, plan_id: str | None = None, search: str | None = None) -> pd
 
 # --- sources ---------------------------------------------------------------------------------
 
-def figure_search(con, search: str | None = None, metrics: list[str] | None = None,
-                  periods: list[str] | None = None, regions: list[str] | None = None,
-                  source_kind: str | None = None) -> pd.DataFrame:
-    params: list = []
+FIGURE_COLUMNS = ("figure_id", "period", "region_id", "region_zh", "region_en", "metric_id", "metric_zh",
+                  "metric_en", "value", "unit", "qualifier", "number_text", "value_base", "base_unit",
+                  "display_unit_zh", "display_unit_en", "decimals", "source_kind", "plan_id", "upload_file",
+                  "sheet", "row_number", "section", "quote")
+
+
+def _figure_where(search, metrics, periods, regions, source_kind, params: list) -> str:
     where = (_in("f.metric_id", metrics, params) + _in("f.period", periods, params)
              + _in("f.region_id", regions, params) + _in("f.source_kind", source_kind, params))
     if search:
         where += " AND (f.quote ILIKE ? OR f.number_text ILIKE ? OR f.region_zh ILIKE ? OR f.metric_zh ILIKE ?" \
-                 " OR f.region_en ILIKE ? OR f.metric_en ILIKE ?)"
-        params.extend([f"%{search}%"] * 6)
+                 " OR f.region_en ILIKE ? OR f.metric_en ILIKE ? OR f.figure_id = ?)"
+        params.extend([f"%{search}%"] * 6 + [search.strip()])
+    return where
+
+
+def figure_search(con, search: str | None = None, metrics: list[str] | None = None,
+                  periods: list[str] | None = None, regions: list[str] | None = None,
+                  source_kind: str | None = None, limit: int | None = None, offset: int = 0) -> pd.DataFrame:
+    """Current figures matching the filters, in period / region / metric order; `limit` rows from `offset`
+    (None: all of them, for downloads)."""
+    params: list = []
+    where = _figure_where(search, metrics, periods, regions, source_kind, params)
+    page = ""
+    if limit is not None:
+        page = " LIMIT ? OFFSET ?"
+        params += [int(limit), max(int(offset), 0)]
+    cols = ", ".join(f"m.{c}" if c.startswith(("display_unit", "decimals")) else f"f.{c}" for c in FIGURE_COLUMNS)
     return _df(con, f"""
-        SELECT f.figure_id, f.period, f.region_id, f.region_zh, f.region_en, f.metric_id, f.metric_zh, f.metric_en,
-               f.value, f.unit, f.qualifier, f.number_text, f.value_base, f.base_unit, m.display_unit_zh,
-               m.display_unit_en, m.decimals, f.source_kind, f.plan_id, f.upload_file, f.sheet, f.row_number,
-               f.section, f.quote
+        SELECT {cols}
         FROM v_figures f JOIN metrics m USING (metric_id)
         WHERE 1=1 {where}
-        ORDER BY f.period_sort, f.region_sort, m.sort, f.figure_id""", params)
+        ORDER BY f.period_sort, f.region_sort, m.sort, f.figure_id{page}""", params)
+
+
+def figure_count(con, search: str | None = None, metrics: list[str] | None = None,
+                 periods: list[str] | None = None, regions: list[str] | None = None,
+                 source_kind: str | None = None) -> int:
+    """How many current figures match the same filters as figure_search."""
+    params: list = []
+    where = _figure_where(search, metrics, periods, regions, source_kind, params)
+    return int(con.execute(f"SELECT count(*) FROM v_figures f WHERE 1=1 {where}", params).fetchone()[0])
 
 
 def figure_context(con, figure_id: str, margin: int = 300) -> dict:

@@ -62,14 +62,24 @@ def free_port() -> int:
 
 
 @pytest.fixture(scope="module")
-def server(tmp_path_factory):
+def built_db(tmp_path_factory) -> Path:
     from loaders.build import build
 
     db = tmp_path_factory.mktemp("browser") / "aid.duckdb"
     build(db)
+    return db
+
+
+@pytest.fixture(scope="module")
+def server(built_db, tmp_path_factory):
+    yield from _serve(built_db, tmp_path_factory)
+
+
+def _serve(db: Path, tmp_path_factory):
+    """A `streamlit run app.py` on a free port, yielding its base URL; stopped afterwards."""
     port = free_port()
     env = {**os.environ, "AID_DB_PATH": str(db), "PYTHONPATH": str(ROOT)}
-    log = open(tmp_path_factory.getbasetemp() / "streamlit.log", "w")
+    log = open(tmp_path_factory.getbasetemp() / f"streamlit-{port}.log", "w")
     proc = subprocess.Popen(
         [sys.executable, "-m", "streamlit", "run", "app.py", "--server.headless", "true", "--server.port", str(port),
          "--server.address", "127.0.0.1", "--browser.gatherUsageStats", "false", "--server.fileWatcherType", "none"],
@@ -205,3 +215,35 @@ def test_presentation_mode(server, browser):
             pytest.xfail("presentation mode not implemented: the sidebar shows with ?present=1")
     finally:
         ctx.close()
+
+
+def test_first_request_deep_link(built_db, tmp_path_factory, browser):
+    """A fresh server whose first request is a deep link: Streamlit would run pages/funding.py on its own (the
+    pages/ folder mode) until app.py has run once; the page must still open under app.py's navigation, with
+    the link's filters applied."""
+    funding = next((p for p in PAGES if p["stem"] == "funding"), None)
+    if funding is None:
+        pytest.skip("no funding page in app.py")
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    fresh = _serve(built_db, tmp_path_factory)
+    base = next(fresh)
+    ctx = browser.new_context(viewport={"width": 1440, "height": 900}, locale="zh-CN")
+    page = ctx.new_page()
+    try:
+        page.goto(f"{base}/{funding['url']}?funding_metric=aid_projects&funding_periods=十一五",
+                  wait_until="domcontentloaded")
+        wait_rendered(page)
+        page.screenshot(path=str(SHOTS / "deep_link_first_request.png"), full_page=False)
+        assert not error_texts(page)
+        nav = " ".join(a.inner_text() for a in page.locator('[data-testid="stSidebarNav"] a').all())
+        assert "资金与项目" in nav and "总览" in nav, f"navigation without the app's titles: {nav!r}"
+        assert "cooperation" not in nav and "app" not in nav.split(), f"file-name navigation: {nav!r}"
+        assert "对口支援" in page.title()  # app.py's page config
+        main = page.locator('[data-testid="stMain"]').inner_text()
+        assert "援建项目 · 各时期分地区" in main, main[:500]  # the chart of the link's metric
+        periods = page.locator('[data-testid="stMultiSelect"]').first.inner_text()
+        assert "十一五" in periods and "十二五" not in periods, periods
+        assert page.locator(".js-plotly-plot svg.main-svg").count() > 0
+    finally:
+        ctx.close()
+        fresh.close()

@@ -54,12 +54,18 @@ def _layout(fig: go.Figure, title: str, y_title: str = "", height: int | None = 
         # legend on the right: at the top it collides with the title once it wraps to two rows
         legend=dict(orientation="v", x=1.01, xanchor="left", y=1, yanchor="top", font=dict(size=sz["font"]),
                     itemsizing="constant"),
-        yaxis=dict(title=dict(text=y_title)), hoverlabel=dict(font=dict(family=FONT_STACK, size=sz["font"])),
+        hoverlabel=dict(font=dict(family=FONT_STACK, size=sz["font"])),
         bargap=0.15, bargroupgap=0.05, template="plotly_white",
     )
     fig.update_xaxes(showgrid=False, linecolor=AXIS, tickcolor=AXIS, tickfont=dict(color=INK), ticks="outside")
     fig.update_yaxes(gridcolor=GRID, zerolinecolor="#bdbdbd", linecolor=AXIS, tickfont=dict(color=INK))
     fig.update_traces(textfont=dict(size=sz["text"], color=INK), selector=dict(type="bar", textposition="outside"))
+    if y_title:
+        # the unit written level above the value axis: a rotated axis title turns a one-character unit (个, 家)
+        # into what reads as a stray glyph
+        fig.add_annotation(text=t("unit_axis", u=y_title), xref="paper", yref="paper", x=0, y=1, xanchor="left",
+                           yanchor="bottom",
+                           yshift=6, showarrow=False, font=dict(size=max(sz["font"] - 2, 10), color=AXIS))
     return fig
 
 
@@ -157,6 +163,8 @@ def _hover(row, unit_zh: str, unit_en: str, decimals, value_col: str = "value_ba
         parts.append(("原文限定词: " if lang() == "zh" else "Qualifier: ") + q)
     if isinstance(row.get("number_text"), str):
         parts.append(("原文: " if lang() == "zh" else "As written: ") + row["number_text"])
+    if isinstance(row.get("others_text"), str) and row["others_text"]:
+        parts.append(f"{t('others')}: {row['others_text']}")
     if isinstance(row.get("source"), str):
         parts.append(f"{t('source')}: {row['source']}")
     return "<br>".join(parts)
@@ -219,6 +227,38 @@ def _geo() -> tuple[dict, dict]:
     return china, {f["properties"]["region_id"]: f for f in regions["features"]}
 
 
+@lru_cache(maxsize=512)
+def _region_rings(region_id: str):
+    """A region's outline as float arrays (NaN between rings), computed once: Plotly validates numpy arrays
+    without walking every point, which matters once a hundred regions have figures."""
+    shape = _geo()[1].get(region_id)
+    if shape is None:
+        return None
+    x, y = _rings(shape["geometry"])
+    return _arr(x), _arr(y)
+
+
+@lru_cache(maxsize=1)
+def _provinces():
+    china = _geo()[0]
+    xs: list = []
+    ys: list = []
+    for f in china["features"]:
+        if f["properties"].get("kind") == "province":
+            x, y = _rings(f["geometry"])
+            xs += x
+            ys += y
+    return _arr(xs), _arr(ys)
+
+
+def _arr(values: list):
+    import numpy as np
+
+    out = np.array([np.nan if v is None else v for v in values], dtype=float)
+    out.setflags(write=False)
+    return out
+
+
 def _rings(geometry: dict) -> tuple[list, list]:
     """Polygon rings (or line strings) as one x/y list with None separators."""
     xs: list = []
@@ -243,18 +283,62 @@ def _rings(geometry: dict) -> tuple[list, list]:
     return xs, ys
 
 
+# the map's x range (lon 73-136) and y range (lat 3-54, drawn 1.2x taller per degree) fit its plot height,
+# about map_height minus title and source lines: so one pixel is this many degrees
+_LAT_SPAN, _Y_STRETCH, _MAP_CHROME = 51, 1.2, 130
+_POSITIONS = ("top center", "bottom center", "middle right", "middle left", "top right", "top left")
+
+
+def _degrees_per_px() -> tuple[float, float]:
+    plot_h = max(style()["map_height"] - _MAP_CHROME, 200)
+    per_lat = _LAT_SPAN / plot_h
+    return per_lat * _Y_STRETCH, per_lat  # lon, lat
+
+
+def _label_box(x: float, y: float, text: str, pos: str, rx: float, ry: float, cw: float, lh: float):
+    w, h = cw * max(len(text), 1), lh
+    vert, horiz = pos.split(" ")
+    cy = y + {"top": ry + h / 2, "bottom": -ry - h / 2, "middle": 0}[vert]
+    if vert == "middle":
+        cx = x + {"right": rx + w / 2, "left": -rx - w / 2, "center": 0}[horiz]
+    else:
+        cx = x + {"center": 0, "right": w / 2, "left": -w / 2}[horiz]
+    return cx - w / 2, cy - h / 2, cx + w / 2, cy + h / 2
+
+
+def _place_labels(xs: list, ys: list, names: list, values: list, sizes: list) -> tuple[list, list]:
+    """A label for each bubble where one fits: largest values first, each tries a few positions around its
+    bubble and is left to the hover text when every position would overlap a label or bubble already placed
+    (neighbours such as 喀什 / 阿克苏 or 果洛 / 都江堰 would otherwise print over each other)."""
+    dx, dy = _degrees_per_px()
+    font = style()["text"]
+    cw, lh = font * 1.05 * dx, font * 1.3 * dy  # CJK characters are about one em wide
+    order = sorted(range(len(xs)), key=lambda i: -(values[i] if values[i] == values[i] else 0))
+    radii = [(sz / 2 * dx, sz / 2 * dy) for sz in sizes]  # marker diameter in px -> radii in degrees
+    taken = [(x - rx, y - ry, x + rx, y + ry) for x, y, (rx, ry) in zip(xs, ys, radii)]
+    texts, positions = [""] * len(xs), ["top center"] * len(xs)
+
+    def free(box, own: int) -> bool:
+        return not any(box[0] < o[2] and o[0] < box[2] and box[1] < o[3] and o[1] < box[3]
+                       for j, o in enumerate(taken) if j != own)
+
+    for i in order:
+        for pos in _POSITIONS:
+            box = _label_box(xs[i], ys[i], names[i], pos, *radii[i], cw, lh)
+            if free(box, i):
+                texts[i], positions[i] = names[i], pos
+                taken.append(box)
+                break
+    return texts, positions
+
+
 def china_map(summary: pd.DataFrame, title: str, unit_zh: str, unit_en: str, decimals=2,
               highlight: str | None = None) -> go.Figure:
     """China drawn from local GeoJSON with go.Scatter (no CDN outlines), regions filled in their colour and
     bubbles sized by value."""
     china, shapes = _geo()
     fig = go.Figure()
-    px_, py_ = [], []
-    for f in china["features"]:
-        if f["properties"].get("kind") == "province":
-            x, y = _rings(f["geometry"])
-            px_ += x
-            py_ += y
+    px_, py_ = _provinces()
     fig.add_trace(go.Scatter(x=px_, y=py_, mode="lines", fill="toself", fillcolor="#f2f2f2",
                              line=dict(color="#bbbbbb", width=0.6), hoverinfo="skip", showlegend=False))
     for f in china["features"]:
@@ -268,10 +352,10 @@ def china_map(summary: pd.DataFrame, title: str, unit_zh: str, unit_en: str, dec
             fig.add_trace(go.Scatter(x=x, y=y, mode="lines", line=dict(color="#666666", width=1.2, dash="dash"),
                                      hoverinfo="skip", showlegend=False))
     for r in summary.itertuples():
-        shape = shapes.get(r.region_id)
-        if shape is None:
+        rings = _region_rings(r.region_id)
+        if rings is None:
             continue
-        x, y = _rings(shape["geometry"])
+        x, y = rings
         width = 2.5 if r.region_id == highlight else 0.8
         fig.add_trace(go.Scatter(x=x, y=y, mode="lines", fill="toself", fillcolor=r.color or FALLBACK_COLOR,
                                  opacity=0.85, line=dict(color="#222222" if r.region_id == highlight else "#555555",
@@ -283,8 +367,10 @@ def china_map(summary: pd.DataFrame, title: str, unit_zh: str, unit_en: str, dec
         sizes = [12 + 38 * (v / vmax) ** 0.5 for v in pts["value_base"]]
         names = [getattr(r, f"name_{lang()}") for r in pts.itertuples()]
         values = [fmt.with_unit(r.value_base, r.qualifier, unit_zh, unit_en, decimals, lang()) for r in pts.itertuples()]
+        texts, positions = _place_labels(list(pts["lon"]), list(pts["lat"]), names, list(pts["value_base"]),
+                                         sizes)
         fig.add_trace(go.Scatter(
-            x=pts["lon"], y=pts["lat"], mode="markers+text", text=names, textposition="top center",
+            x=pts["lon"], y=pts["lat"], mode="markers+text", text=texts, textposition=positions,
             marker=dict(size=sizes, color=list(pts["color"].fillna(FALLBACK_COLOR)), opacity=0.75,
                         line=dict(color="white", width=1)),
             customdata=list(pts["region_id"]),

@@ -10,6 +10,7 @@ from loaders import db, settings
 from loaders.safe_csv import to_csv_bytes, to_xlsx_bytes
 from loaders.upload import REPLACE, SKIP, UploadError, commit, history, prepare, template_bytes, undo
 from loaders.upload.store import DuplicateUpload
+from ui.data import connection
 
 CHOICES = {"替换": REPLACE, "跳过": SKIP}
 PREVIEW_COLUMNS = {"sheet": "工作表", "row_number": "行", "period": "期间", "region_zh": "地区", "metric_zh": "指标",
@@ -106,7 +107,7 @@ def _show_preview(pv) -> None:
 
 def _history() -> None:
     st.subheader("上传历史")
-    con = db.open_read()
+    con = connection()  # the app's cached snapshot connection: opening the file each rerun grows with its size
     try:
         hist = history(con)
     finally:

@@ -35,16 +35,26 @@ def value_text(row, value_col: str = "value_base") -> str:
                          row.get("display_unit_en"), row.get("decimals"), lang())
 
 
+def table(df: pd.DataFrame, columns: dict[str, str], key: str | None = None, **config) -> None:
+    """A dataframe showing only `columns` ({column: i18n key}) under their display names, blanks for missing
+    values; config adds or overrides st.column_config entries (e.g. a date format)."""
+    cc = {c: st.column_config.Column(t(k)) for c, k in columns.items()}
+    cc.update(config)
+    st.dataframe(df, hide_index=True, key=key, width="stretch", column_order=list(columns), column_config=cc,
+                 placeholder="")
+
+
 def figures_table(df: pd.DataFrame, key: str | None = None, with_region: bool = True) -> None:
     """Figures as a readable table: period, region, metric, value with unit and qualifier, source, quote."""
     if df.empty:
         return
+    rows = df.to_dict("records")  # callers pass capped frames; records are cheaper than iterrows
     out = pd.DataFrame({
-        t("period"): [label(r, "period") for _, r in df.iterrows()],
-        **({t("region"): [label(r, "region") for _, r in df.iterrows()]} if with_region else {}),
-        t("metric"): [label(r, "metric") for _, r in df.iterrows()],
-        t("value"): [value_text(r) for _, r in df.iterrows()],
+        t("period"): [label(r, "period") for r in rows],
+        **({t("region"): [label(r, "region") for r in rows]} if with_region else {}),
+        t("metric"): [label(r, "metric") for r in rows],
+        t("value"): [value_text(r) for r in rows],
         t("source"): df["source"] if "source" in df else df.get("plan_id"),
         t("quote"): df["quote"],
     })
-    st.dataframe(out, hide_index=True, key=key, width="stretch")
+    st.dataframe(out, hide_index=True, key=key, width="stretch", placeholder="")

@@ -3,12 +3,14 @@ from __future__ import annotations
 
 import streamlit as st
 
+from metrics.queries import COOPERATION_REGIONS, ENTERPRISE_REGIONS
 from ui import charts, state, views_panel
 from ui.data import q
 from ui.i18n import lang, t
 from ui.widgets import empty_state, figures_table
 
 PAGE = "coop"
+TABLE_ROWS = 200
 
 
 def _chart(df, metric_id: str, key: str) -> None:
@@ -21,6 +23,17 @@ def _chart(df, metric_id: str, key: str) -> None:
                                       first["decimals"]), key=key)
 
 
+def _figures(category: str, regions, periods, key: str) -> None:
+    """The figures behind the charts, capped: the sources page lists and downloads all of them."""
+    figs = q("category_figures", category=category, regions=list(regions), periods=periods, limit=TABLE_ROWS)
+    if figs.empty:
+        return
+    figures_table(figs, key=key)
+    total = int(figs["n_total"].iloc[0])
+    if total > len(figs):
+        st.caption(t("shown_first", k=len(figs), n=f"{total:,}"))
+
+
 def render() -> None:
     views_panel.render("cooperation")
     st.title(t("nav_cooperation"))
@@ -31,7 +44,7 @@ def render() -> None:
     names = dict(zip(per["period"], per[f"label_{lang()}"]))
     if state.show_filters():
         st.multiselect(t("periods") + f" ({t('all')})", options, key=f"{PAGE}_periods",
-                       format_func=lambda p: names.get(p, p))
+                       format_func=lambda p: names.get(p, p), placeholder=t("choose_all"))
     s = state.sync(PAGE, defaults)
     periods = s["periods"] or None
 
@@ -45,7 +58,8 @@ def render() -> None:
             _chart(coop, "econ_coop_projects", "coop_projects_chart")
         with c2:
             _chart(coop, "agreement_amount", "coop_amount_chart")
-        figures_table(coop, key="coop_table")
+        st.caption(t("cell_rule"))
+        _figures("cooperation", COOPERATION_REGIONS, periods, "coop_table")
 
     st.subheader(t("enterprise_flows"))
     ent = q("enterprise_flows", periods=periods)
@@ -63,4 +77,5 @@ def render() -> None:
             empty_state(t("no_data"))
         else:
             _chart(ent, "chambers", "coop_chambers_chart")
-        figures_table(ent, key="coop_enterprise_table")
+        st.caption(t("cell_rule"))
+        _figures("enterprise", ENTERPRISE_REGIONS, periods, "coop_enterprise_table")

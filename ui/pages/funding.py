@@ -11,6 +11,7 @@ from ui.widgets import empty_state, figures_table, label
 
 PAGE = "funding"
 METRICS = ("aid_funding", "aid_projects")
+DRILL_ROWS = 200
 
 
 def render() -> None:
@@ -34,9 +35,10 @@ def render() -> None:
         c1, c2, c3 = st.columns([1, 2, 3])
         c1.selectbox(t("metric"), list(mets["metric_id"]), key=f"{PAGE}_metric",
                      format_func=lambda m: mnames.get(m, m))
-        c2.multiselect(t("periods"), period_opts, key=f"{PAGE}_periods", format_func=lambda p: pnames.get(p, p))
+        c2.multiselect(t("periods"), period_opts, key=f"{PAGE}_periods", format_func=lambda p: pnames.get(p, p),
+                       placeholder=t("choose_all"))
         c3.multiselect(t("regions") + f" ({t('all')})", region_opts, key=f"{PAGE}_regions",
-                       format_func=lambda r: rnames.get(r, r))
+                       format_func=lambda r: rnames.get(r, r), placeholder=t("choose_all"))
     s = state.sync(PAGE, defaults)
 
     info = q("metric_info", metric_id=s["metric"])
@@ -85,7 +87,7 @@ def render() -> None:
     pick = st.selectbox(t("drill_pick"), list(cells), key=f"{PAGE}_drill", format_func=lambda k: cells[k])
     if pick:
         period, region = pick.split("|")
-        detail = q("figure_search", periods=[period], regions=[region])
+        detail = q("figure_search", periods=[period], regions=[region], limit=DRILL_ROWS)
         detail["source"] = detail["plan_id"].fillna(detail["upload_file"])
         detail["period_zh"] = detail["period_en"] = detail["period"]
         figures_table(detail, key="funding_drill_table")

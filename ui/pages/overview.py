@@ -6,10 +6,11 @@ import streamlit as st
 from metrics import formatting as fmt
 from ui import charts, state, views_panel
 from ui.data import q
-from ui.i18n import lang, t
-from ui.widgets import empty_state, label
+from ui.i18n import STRINGS, lang, t
+from ui.widgets import empty_state, table
 
 PAGE = "overview"
+STATED_SHOWN = 20  # the plans state a handful; a big upload could add thousands
 
 
 def render() -> None:
@@ -60,10 +61,13 @@ def render() -> None:
         b = fmt.with_unit(r["value_base"], r["qualifier"], "亿元", "CNY 100m", 2, lang())
         st.markdown("- " + t("computed_growth", p=r["period"], ref=r["prev_period"],
                                 ratio=fmt.ratio(r["ratio"], lang()), a=a, b=b))
-    for _, r in q("stated_changes").iterrows():
-        st.markdown("- " + t("stated_ratio", p=r["period"], ref=r["ref_period"], text=r["number_text"],
-                                calc=fmt.ratio(r["computed"], lang())))
-        st.caption(f"{t('quote')}: {r['quote']}")
+    stated = q("stated_changes", limit=STATED_SHOWN)
+    for r in stated.itertuples():
+        st.markdown("- " + t("stated_ratio", p=r.period, ref=r.ref_period, text=r.number_text,
+                                calc=fmt.ratio(r.computed, lang())))
+        st.caption(f"{t('quote')}: {r.quote}")
+    if len(stated) and int(stated["n_total"].iloc[0]) > len(stated):
+        st.caption(t("shown_first", k=len(stated), n=f"{int(stated['n_total'].iloc[0]):,}"))
     if g.empty:
         empty_state(t("no_data"))
 
@@ -71,13 +75,19 @@ def render() -> None:
     status = q("data_status")
     info = dict(zip(status["build_info"]["key"], status["build_info"]["value"]))
     st.caption(t("built_at", t=info.get("built_at", "—")))
-    plans = status["plans"]
-    st.dataframe(plans[["plan_id", "title", "period", "kind", "date", "figures", "tasks"]], hide_index=True,
-                 key="overview_plans", width="stretch")
+    plans = status["plans"].copy()
+    plans["kind_name"] = [t(f"kind_{k}") if f"kind_{k}" in STRINGS else k for k in plans["kind"]]
+    plans["period_name"] = [names.get(p, p) for p in plans["period"]]
+    table(plans, {"title": "title", "period_name": "period", "kind_name": "kind", "date": "date",
+                  "figures": "n_figures_col", "tasks": "tasks_count"}, key="overview_plans",
+          date=st.column_config.DateColumn(t("date"), format="YYYY-MM-DD"),
+          title=st.column_config.TextColumn(t("title"), width="large"))
     batches = status["batches"]
     st.markdown(f"**{t('batches')}**")
     if batches.empty:
         st.caption(t("no_batches"))
     else:
         st.caption(t("last_upload", t=str(batches["created_at"].max())))
-        st.dataframe(batches, hide_index=True, key="overview_batches", width="stretch")
+        table(batches, {"batch_id": "batches", "file_name": "upload_file", "n_rows": "n_batches_col",
+                        "uploader": "uploader", "created_at": "upload_time", "undone_at": "undone_time"},
+              key="overview_batches")

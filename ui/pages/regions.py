@@ -11,6 +11,7 @@ from ui.i18n import lang, t
 from ui.widgets import empty_state
 
 PAGE = "region"
+DETAIL_ROWS = 60  # the plans state a few per region; the rest are on the sources page
 
 
 def render() -> None:
@@ -58,13 +59,16 @@ def render() -> None:
     members = q("region_members", region_id=region)
     if len(members):
         st.markdown(t("members", m="、".join(members[f"name_{lang()}"])))
-    detail = q("region_detail", region_id=region)
+    detail = q("region_detail", region_id=region, limit=DETAIL_ROWS)
     if detail.empty:
         empty_state(t("no_data"))
         return
+    total = int(detail["n_total"].iloc[0])
+    if total > len(detail):
+        st.caption(t("shown_first", k=len(detail), n=f"{total:,}"))
     for period, sub in detail.groupby("period", sort=False):
         st.markdown(f"**{sub.iloc[0][f'period_{lang()}']}**")
-        for _, r in sub.iterrows():
+        for r in sub.to_dict("records"):
             value = fmt.with_unit(r["value_base"], r["qualifier"], r["display_unit_zh"], r["display_unit_en"],
                                   r["decimals"], lang())
             st.markdown(f"- {r[f'metric_{lang()}']}: **{value}** — {r['source']}")
