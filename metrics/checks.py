@@ -5,6 +5,7 @@ import duckdb
 import pandas as pd
 
 from loaders.numbers import APPROX, AT_LEAST
+from metrics.formatting import number
 
 PART_METRICS = ("aid_funding", "aid_projects")
 TOTAL_REGION = "all_counterpart"
@@ -40,72 +41,81 @@ def _bounds(value: float, qualifier: str | None, half_unit: float) -> tuple[floa
     return value - half_unit, value + half_unit
 
 
+def _money_or_count(value_base: float, metric_id: str) -> str:
+    """135.05亿元 for money, 3,423个 for counts (the detail text officials read)."""
+    if metric_id == "aid_funding":
+        return f"{number(value_base / 1e8, 2)}亿元"
+    return f"{number(value_base, 0)}个"
+
+
 def parts_against_totals(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
-    totals = con.execute(f"""
-        SELECT figure_id, plan_id, period, metric_id, value, unit, qualifier, value_base, number_text
-        FROM figures WHERE source_kind = 'plan' AND region_id = ? AND metric_id IN {PART_METRICS}
-        ORDER BY plan_id, span_start""", [TOTAL_REGION]).df()
-    rows = []
-    for t in totals.itertuples():
-        parts = con.execute("""
-            SELECT f.figure_id, f.region_id, f.value_base, f.quote
+    """Each stated total of all counterpart regions against the sum of the regions the same plan lists."""
+    df = con.execute(f"""
+        WITH totals AS (
+            SELECT figure_id, plan_id, period, metric_id, value, qualifier, value_base, number_text, span_start
+            FROM figures WHERE source_kind = 'plan' AND region_id = ? AND metric_id IN {PART_METRICS}),
+        group_members AS (
+            SELECT m.member_id FROM region_members m JOIN regions g ON g.region_id = m.group_id
+            WHERE g.level = 'group'),
+        parts AS (
+            SELECT f.plan_id, f.period, f.metric_id, f.figure_id, f.value_base, f.span_start
             FROM figures f JOIN regions r USING (region_id)
-            WHERE f.source_kind = 'plan' AND f.plan_id = ? AND f.period = ? AND f.metric_id = ?
+            WHERE f.source_kind = 'plan' AND f.metric_id IN {PART_METRICS}
               AND r.level IN ('prefecture', 'county', 'group', 'province')
-              AND f.region_id NOT IN (SELECT member_id FROM region_members)
-            ORDER BY f.span_start""", [t.plan_id, t.period, t.metric_id]).df()
-        parts = parts[~parts["quote"].str.startswith(ADDITIONAL)]
-        if parts.empty:
-            continue
+              AND f.region_id NOT IN (SELECT member_id FROM group_members)
+              AND NOT (starts_with(f.quote, '{ADDITIONAL[0]}') OR starts_with(f.quote, '{ADDITIONAL[1]}')))
+        SELECT t.figure_id, t.plan_id, t.period, t.metric_id, t.value, t.qualifier, t.value_base, t.number_text, t.span_start,
+               count(*) AS n_parts, sum(p.value_base) AS computed,
+               string_agg(p.figure_id, ',' ORDER BY p.span_start) AS part_ids
+        FROM totals t JOIN parts p USING (plan_id, period, metric_id)
+        GROUP BY ALL ORDER BY t.plan_id, t.span_start""", [TOTAL_REGION]).df()
+    rows = []
+    for t in df.itertuples():
         scale = t.value_base / t.value if t.value else 1
         half_w = _last_digit_unit(t.value, t.number_text)
         low, high = (b * scale for b in _bounds(t.value, t.qualifier, half_w))
-        half = half_w * scale
-        slack = half * len(parts)  # each part was rounded too
-        computed = float(parts["value_base"].sum())
+        slack = half_w * scale * t.n_parts  # each part was rounded too
+        computed = float(t.computed)
         ok = low - slack <= computed < high + slack
         rows.append(dict(
             check="parts_vs_total", plan_id=t.plan_id, period=t.period, region_id=TOTAL_REGION,
             metric_id=t.metric_id, stated=t.value_base, stated_text=t.number_text, computed=computed,
             low=low - slack, high=high + slack, status="pass" if ok else "fail",
-            detail=f"{len(parts)}个地区之和 {computed:,.6g} 对比 合计 {t.number_text}",
-            figure_ids=",".join([t.figure_id, *parts["figure_id"]]),
+            detail=f"{t.n_parts}个地区之和 {_money_or_count(computed, t.metric_id)} 对比 合计 {t.number_text}",
+            figure_ids=",".join([t.figure_id, t.part_ids]),
         ))
     return pd.DataFrame(rows, columns=COLUMNS)
 
 
 def stated_ratios(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
-    ratios = con.execute("""
-        SELECT figure_id, plan_id, period, ref_period, region_id, value, qualifier, number_text
-        FROM figures WHERE metric_id = 'ratio_to_earlier' AND ref_period IS NOT NULL""").df()
+    """A stated ratio (是“十一五”期间的6倍多) against the ratio of the two periods' stated funding totals."""
+    df = con.execute("""
+        WITH tot AS (
+            SELECT region_id, period, arg_min(value_base, plan_id) AS v, arg_min(figure_id, plan_id) AS id
+            FROM figures WHERE source_kind = 'plan' AND metric_id = 'aid_funding' GROUP BY region_id, period)
+        SELECT r.figure_id, r.plan_id, r.period, r.ref_period, r.region_id, r.value, r.qualifier, r.number_text,
+               a.v AS now, a.id AS now_id, b.v AS then_, b.id AS then_id
+        FROM figures r
+        LEFT JOIN tot a ON a.region_id = r.region_id AND a.period = r.period
+        LEFT JOIN tot b ON b.region_id = r.region_id AND b.period = r.ref_period
+        WHERE r.metric_id = 'ratio_to_earlier' AND r.ref_period IS NOT NULL
+        ORDER BY r.plan_id, r.span_start""").df()
     rows = []
-    for r in ratios.itertuples():
-        def total(period):
-            got = con.execute("""
-                SELECT value_base, figure_id FROM figures
-                WHERE source_kind = 'plan' AND metric_id = 'aid_funding' AND region_id = ? AND period = ?
-                ORDER BY plan_id LIMIT 1""", [r.region_id, period]).fetchone()
-            return got if got else (None, None)
-        now, now_id = total(r.period)
-        then, then_id = total(r.ref_period)
-        if now is None or then is None or then == 0:
-            rows.append(dict(check="stated_ratio", plan_id=r.plan_id, period=r.period, region_id=r.region_id,
-                             metric_id="aid_funding", stated=r.value, stated_text=r.number_text, computed=None,
-                             low=None, high=None, status="n/a",
+    for r in df.itertuples():
+        base = dict(check="stated_ratio", plan_id=r.plan_id, period=r.period, region_id=r.region_id,
+                    metric_id="aid_funding", stated=r.value, stated_text=r.number_text)
+        if pd.isna(r.now) or pd.isna(r.then_) or r.then_ == 0:
+            rows.append(dict(base, computed=None, low=None, high=None, status="n/a",
                              detail=f"缺少 {r.period} 或 {r.ref_period} 的资金合计", figure_ids=r.figure_id))
             continue
-        computed = now / then
+        computed = r.now / r.then_
         low, high = _bounds(r.value, r.qualifier, 0.5)
         if isinstance(r.qualifier, str) and any(a in r.qualifier for a in AT_LEAST):
             high = r.value + 1
         ok = low <= computed < high
-        rows.append(dict(
-            check="stated_ratio", plan_id=r.plan_id, period=r.period, region_id=r.region_id,
-            metric_id="aid_funding", stated=r.value, stated_text=r.number_text, computed=round(computed, 4),
-            low=low, high=high, status="pass" if ok else "fail",
-            detail=f"{r.period}资金 ÷ {r.ref_period}资金 = {computed:.2f}倍, 文中称“{r.number_text}”",
-            figure_ids=",".join([r.figure_id, now_id, then_id]),
-        ))
+        rows.append(dict(base, computed=round(computed, 4), low=low, high=high, status="pass" if ok else "fail",
+                         detail=f"{r.period}资金 ÷ {r.ref_period}资金 = {computed:.2f}倍, 文中称“{r.number_text}”",
+                         figure_ids=",".join([r.figure_id, r.now_id, r.then_id])))
     return pd.DataFrame(rows, columns=COLUMNS)
 
 

@@ -17,7 +17,16 @@ def upload_available() -> bool:
 
 
 def empty_state(message: str, key: str | None = None) -> None:
-    """Says what is missing and what to do; links the upload page when it is installed."""
+    """Says what is missing and what to do; links the upload page when it is installed.
+
+    In presentation mode it is one quiet line: the audience needs to know a period is missing, the
+    presenter does not upload mid-meeting, and the chart must still fit a 1280x720 screen.
+    """
+    from ui.theme import presenting
+
+    if presenting():
+        st.caption(message.split("。")[0] + "。")
+        return
     st.info(message, icon="ℹ️")
     if upload_available():
         try:
