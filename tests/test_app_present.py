@@ -10,19 +10,11 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from loaders import db
-from loaders.build import build
 from metrics.views import list_views, save_view, view_url
 
 ROOT = Path(__file__).resolve().parent.parent
 APP = str(ROOT / "app.py")
 T = 30
-
-
-@pytest.fixture(scope="module")
-def built(tmp_path_factory) -> Path:
-    path = tmp_path_factory.mktemp("present") / "base.duckdb"
-    build(path)
-    return path
 
 
 @pytest.fixture
