@@ -1,7 +1,7 @@
 """Times the database build over the real plans and extraction over a synthetic corpus, as ratios.
 
 Baseline, measured in the same run: reading the same texts and normalising them with
-loaders.numbers.normalize (the first thing extraction does). The ratio says how much extraction
+common.numbers.normalize (the first thing extraction does). The ratio says how much extraction
 costs over merely reading the text, which is what stays comparable across machines.
 
     python bench/bench_build.py                 # 5 build repeats, 1,000 synthetic texts
@@ -21,10 +21,10 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from loaders import settings  # noqa: E402
+from common import settings  # noqa: E402
+from common.numbers import normalize  # noqa: E402
 from loaders.build import build, extract_all, load_plans  # noqa: E402
-from loaders.numbers import normalize  # noqa: E402
-from loaders.synthetic import synthetic_plans  # noqa: E402
+from synthetic import synthetic_plans  # noqa: E402
 
 
 def timed(fn, *args):

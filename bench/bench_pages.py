@@ -1,6 +1,6 @@
 """Server-side rerun time of every dashboard page under AppTest, on synthetic databases of growing size.
 
-For each size the databases are the real build plus N synthetic figures (loaders.synthetic), cached
+For each size the databases are the real build plus N synthetic figures (synthetic), cached
 under --cache (default /tmp/aid-bench) and reused while the plans, schema and generator are unchanged.
 Each page runs through app.py (so navigation, theme and first-run checks count), first cold (Streamlit
 caches cleared), then --reruns timed reruns with warm caches; the median is reported. The ratio of a
@@ -13,7 +13,6 @@ page's time at the largest size to its time at the smallest says how it scales (
 from __future__ import annotations
 
 import argparse
-import ast
 import hashlib
 import os
 import statistics
@@ -27,28 +26,18 @@ sys.path.insert(0, str(ROOT))
 GOAL_RATIO = 3.0
 
 
-def page_files(app: Path = ROOT / "app.py") -> list[str]:
-    """Page paths given to st.Page(...) in app.py, in navigation order (a PAGES list wins if present)."""
-    tree = ast.parse(app.read_text(encoding="utf-8"))
-    for node in ast.walk(tree):
-        if isinstance(node, ast.Assign) and any(getattr(t, "id", None) == "PAGES" for t in node.targets):
-            try:
-                return [str(p) for p in ast.literal_eval(node.value)]
-            except ValueError:
-                break
-    out = []
-    for node in ast.walk(tree):
-        if isinstance(node, ast.Call) and getattr(node.func, "attr", getattr(node.func, "id", None)) == "Page":
-            if node.args and isinstance(node.args[0], ast.Constant) and isinstance(node.args[0].value, str):
-                out.append(node.args[0].value)
-    return sorted(set(out), key=out.index)
+def page_files() -> list[str]:
+    """Page modules of the page catalogue (data/dictionaries/pages.csv), in navigation order, the upload page aside."""
+    from common.pages import catalogue
+
+    return [p.file for p in catalogue() if p.page_id != "upload"]
 
 
 def _fingerprint() -> str:
     """Changes when the plans, the schema or the generator change, so a stale cached DB is rebuilt."""
     h = hashlib.sha256()
     files = sorted((ROOT / "data").glob("plans/*")) + sorted((ROOT / "data" / "dictionaries").glob("*.csv"))
-    files += [ROOT / "loaders" / "db.py", ROOT / "loaders" / "synthetic.py", ROOT / "loaders" / "extract.py"]
+    files += [ROOT / "store" / "db.py", ROOT / "bench" / "synthetic.py", ROOT / "loaders" / "extract.py"]
     for f in files:
         h.update(f.name.encode())
         h.update(f.read_bytes())
@@ -56,7 +45,7 @@ def _fingerprint() -> str:
 
 
 def database(n: int, cache: Path, seed: int = 0) -> Path:
-    from loaders.synthetic import synthetic_database
+    from synthetic import synthetic_database
 
     cache.mkdir(parents=True, exist_ok=True)
     path = cache / f"figures-{n}-s{seed}-{_fingerprint()}.duckdb"
@@ -113,7 +102,7 @@ def _child(page: str, db_path: str, reruns: int, timeout: float) -> None:
     import importlib
 
     try:  # imports are not what we measure: load the page's module (plotly, pandas, ui) first
-        importlib.import_module(f"ui.pages.{Path(page).stem}")
+        importlib.import_module(f"pages.{Path(page).stem}")
     except ImportError:
         pass
     cold, warm, err = time_page(page, reruns, timeout)

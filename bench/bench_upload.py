@@ -67,7 +67,7 @@ def main() -> int:
         db_path = tmp / "run.duckdb"
         shutil.copyfile(base_db, db_path)
         # warm the dictionaries and imports so neither side pays for one-off start-up
-        from loaders import dictionaries as d
+        from common import dictionaries as d
         d.region_index(), d.metric_index()
 
         t = time.perf_counter()

@@ -3,15 +3,18 @@ from __future__ import annotations
 
 import hashlib
 import json
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 
 import duckdb
 import pandas as pd
 
-from loaders import db, dictionaries as d, settings
+from common import dictionaries as d
+from common import settings
 from loaders.extract import Extraction, PlanContext, extract
+from loaders.tasks import extract_tasks as _extract_tasks
+from store import db
 
 SIDECAR_FIELDS = ("plan_id", "title", "kind", "period")
 
@@ -41,7 +44,6 @@ class BuildResult:
     plans: list[Plan]
     extractions: dict[str, Extraction]
     tasks: pd.DataFrame
-    checks: pd.DataFrame = field(default_factory=pd.DataFrame)
 
 
 def load_plans(plans_dir: str | Path | None = None) -> list[Plan]:
@@ -78,8 +80,6 @@ def extract_all(plans: list[Plan]) -> dict[str, Extraction]:
 
 
 def extract_tasks(plans: list[Plan]) -> pd.DataFrame:
-    from loaders.tasks import extract_tasks as _extract_tasks
-
     rows = []
     for p in plans:
         if p.meta["kind"] in ("work_plan", "action_plan"):
@@ -145,14 +145,7 @@ def build(path: str | Path | None = None, plans_dir: str | Path | None = None) -
         ])
 
     live = db.replace_database(_build, path)
-    from metrics.checks import consistency_checks
-
-    con = db.open_read(live)
-    try:
-        checks = consistency_checks(con)
-    finally:
-        con.close()
-    return BuildResult(live, plans, extractions, tasks, checks)
+    return BuildResult(live, plans, extractions, tasks)
 
 
 def _check_dictionary_coverage(figures: pd.DataFrame) -> None:

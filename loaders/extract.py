@@ -18,9 +18,9 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from loaders import dictionaries as d
+from common import dictionaries as d
+from common.numbers import CN_DIGITS, CN_MEASURE_UNITS, FIGURE_FAMILIES, NumberError, Quantity, iter_spans, normalize
 from loaders import text as tx
-from loaders.numbers import CN_DIGITS, CN_MEASURE_UNITS, FIGURE_FAMILIES, NumberError, Quantity, iter_spans, normalize
 
 REVIEW_HEADING = re.compile(r"回顾|过去五年|主要成就|工作成效|取得的成绩|发展基础|基础$")
 FUTURE_HEADING = re.compile(r"未来|形势|趋势|背景|目标|任务|思路|原则|指导|保障|措施|展望|面临")

@@ -4,7 +4,7 @@ from __future__ import annotations
 import duckdb
 import pandas as pd
 
-from loaders.numbers import APPROX, AT_LEAST
+from common.numbers import APPROX, AT_LEAST
 from metrics.formatting import number
 
 PART_METRICS = ("aid_funding", "aid_projects")

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import math
 
-from loaders.numbers import format_qualified
+from common.numbers import format_qualified
 
 # display unit -> how many base units it holds
 _FACTORS = {"亿元": 1e8, "万元": 1e4, "万人次": 1e4, "万人": 1e4, "万": 1e4}

@@ -1,6 +1,84 @@
-"""Page file: the content lives in ui.pages.cooperation."""
-from ui import shell
-from ui.pages.cooperation import render
+"""合作交流: cooperation projects and agreed amounts (西部, 东北和中部, 安徽); enterprises inbound vs outbound; chambers."""
+from __future__ import annotations
 
-shell.page("cooperation")
-render()
+import streamlit as st
+
+from common.pages import param_prefix
+from metrics.queries import COOPERATION_REGIONS, ENTERPRISE_REGIONS
+from ui import charts, data, frame, state, views_panel
+from ui.i18n import lang, t
+from ui.widgets import empty_state, figures_table
+
+PAGE = param_prefix("cooperation")  # prefix of this page's filters in the URL and session state
+TABLE_ROWS = 200
+
+
+def _chart(df, metric_id: str, key: str) -> None:
+    sub = df[df["metric_id"] == metric_id]
+    if sub.empty:
+        return
+    first = sub.iloc[0]
+    title = first[f"metric_{lang()}"]
+    charts.show(charts.bars_by_region(sub, title, first["display_unit_zh"], first["display_unit_en"],
+                                      first["decimals"]), key=key)
+
+
+def _figures(category: str, regions, periods, key: str) -> None:
+    """The figures behind the charts, capped: the sources page lists and downloads all of them."""
+    figs = data.category_figures(category=category, regions=list(regions), periods=periods, limit=TABLE_ROWS)
+    if figs.empty:
+        return
+    figures_table(figs, key=key)
+    total = int(figs["n_total"].iloc[0])
+    if total > len(figs):
+        st.caption(t("shown_first", k=len(figs), n=f"{total:,}"))
+
+
+def render() -> None:
+    views_panel.render("cooperation")
+    st.title(t("nav_cooperation"))
+    per = data.periods()
+    options = list(per["period"])
+    defaults = {"periods": []}
+    state.page_state(PAGE, defaults, {"periods": options})
+    names = dict(zip(per["period"], per[f"label_{lang()}"]))
+    if state.show_filters():
+        st.multiselect(t("periods") + f" ({t('all')})", options, key=f"{PAGE}_periods",
+                       format_func=lambda p: names.get(p, p), placeholder=t("choose_all"))
+    s = state.sync(PAGE, defaults)
+    periods = s["periods"] or None
+
+    st.subheader(t("coop_projects"))
+    coop = data.cooperation(periods=periods)
+    if coop.empty:
+        empty_state(t("no_data"))
+    else:
+        c1, c2 = charts.columns(2)
+        with c1:
+            _chart(coop, "econ_coop_projects", "coop_projects_chart")
+        with c2:
+            _chart(coop, "agreement_amount", "coop_amount_chart")
+        st.caption(t("cell_rule"))
+        _figures("cooperation", COOPERATION_REGIONS, periods, "coop_table")
+
+    st.subheader(t("enterprise_flows"))
+    ent = data.enterprise_flows(periods=periods)
+    if ent.empty:
+        empty_state(t("no_data"))
+    else:
+        c1, c2 = charts.columns(2)
+        with c1:
+            _chart(ent, "enterprises", "coop_enterprises_chart")
+        with c2:
+            _chart(ent, "registered_capital", "coop_capital_chart")
+        st.subheader(t("chambers"))
+        ch = ent[ent["metric_id"] == "chambers"]
+        if ch.empty:
+            empty_state(t("no_data"))
+        else:
+            _chart(ent, "chambers", "coop_chambers_chart")
+        st.caption(t("cell_rule"))
+        _figures("enterprise", ENTERPRISE_REGIONS, periods, "coop_enterprise_table")
+
+
+frame.show(render)

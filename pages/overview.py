@@ -1,6 +1,96 @@
-"""Page file: the content lives in ui.pages.overview."""
-from ui import shell
-from ui.pages.overview import render
+"""总览 Overview: headline cards for a period, funding by period and region, stated changes, what is loaded."""
+from __future__ import annotations
 
-shell.page("overview")
-render()
+import streamlit as st
+
+from common.pages import param_prefix
+from metrics import formatting as fmt
+from ui import charts, data, frame, state, views_panel
+from ui.i18n import STRINGS, lang, t
+from ui.widgets import empty_state, table
+
+PAGE = param_prefix("overview")  # prefix of this page's filters in the URL and session state
+STATED_SHOWN = 20  # the plans state a handful; a big upload could add thousands
+
+
+def render() -> None:
+    views_panel.render("overview")
+    st.title(t("nav_overview"))
+    per = data.five_year_periods()
+    options = list(per["period"])
+    defaults = {"period": "十二五" if "十二五" in options else options[-1]}
+    state.page_state(PAGE, defaults, {"period": options})
+    names = dict(zip(per["period"], per[f"label_{lang()}"]))
+    if state.show_filters():
+        st.selectbox(t("period"), options, key=f"{PAGE}_period", format_func=lambda p: names.get(p, p))
+    s = state.sync(PAGE, defaults)
+    period = s["period"]
+
+    st.subheader(t("headline"))
+    cards = data.headline_cards(period=period)
+    cols = st.columns(len(cards))
+    missing = []
+    for c, (_, r) in zip(cols, cards.iterrows()):
+        name = r["metric_zh"] if lang() == "zh" else r["metric_en"]
+        value = fmt.with_unit(r["value_base"], r["qualifier"], r["display_unit_zh"], r["display_unit_en"],
+                              r["decimals"], lang())
+        delta = None
+        if r["basis"] != "missing" and r["prev_value_base"] == r["prev_value_base"] and r["prev_value_base"]:
+            delta = f"{t('vs_prev', p=r['prev_period'])} {fmt.ratio(r['value_base'] / r['prev_value_base'], lang())}"
+        basis = {"stated": t("stated_total"), "sum": t("sum_of_regions", n=r["n_parts"])}.get(r["basis"], "")
+        c.metric(name, value, delta=delta, delta_color="off", help=basis or None)
+        if basis:
+            c.caption(basis)
+        if r["basis"] == "missing":
+            missing.append(name)
+    if missing:
+        empty_state(t("no_data_period", period=names.get(period, period), metric="、".join(missing)
+                      if lang() == "zh" else ", ".join(missing)))
+
+    st.subheader(t("funding_by_period"))
+    df = data.funding_by_period_region(metric_id="aid_funding")
+    if df.empty:
+        empty_state(t("no_data"))
+    else:
+        charts.show(charts.bars_by_region(df, t("funding_by_period"), "亿元", "CNY 100m", 2), key="overview_chart")
+
+    st.subheader(t("stated_changes"))
+    g = data.growth(metric_id="aid_funding")
+    for _, r in g.iterrows():
+        a = fmt.with_unit(r["prev_value_base"], r["prev_qualifier"], "亿元", "CNY 100m", 2, lang())
+        b = fmt.with_unit(r["value_base"], r["qualifier"], "亿元", "CNY 100m", 2, lang())
+        st.markdown("- " + t("computed_growth", p=r["period"], ref=r["prev_period"],
+                                ratio=fmt.ratio(r["ratio"], lang()), a=a, b=b))
+    stated = data.stated_changes(limit=STATED_SHOWN)
+    for r in stated.itertuples():
+        st.markdown("- " + t("stated_ratio", p=r.period, ref=r.ref_period, text=r.number_text,
+                                calc=fmt.ratio(r.computed, lang())))
+        st.caption(f"{t('quote')}: {r.quote}")
+    if len(stated) and int(stated["n_total"].iloc[0]) > len(stated):
+        st.caption(t("shown_first", k=len(stated), n=f"{int(stated['n_total'].iloc[0]):,}"))
+    if g.empty:
+        empty_state(t("no_data"))
+
+    st.subheader(t("loaded_data"))
+    status = data.data_status()
+    info = dict(zip(status["build_info"]["key"], status["build_info"]["value"]))
+    st.caption(t("built_at", t=info.get("built_at", "—")))
+    plans = status["plans"].copy()
+    plans["kind_name"] = [t(f"kind_{k}") if f"kind_{k}" in STRINGS else k for k in plans["kind"]]
+    plans["period_name"] = [names.get(p, p) for p in plans["period"]]
+    table(plans, {"title": "title", "period_name": "period", "kind_name": "kind", "date": "date",
+                  "figures": "n_figures_col", "tasks": "tasks_count"}, key="overview_plans",
+          date=st.column_config.DateColumn(t("date"), format="YYYY-MM-DD"),
+          title=st.column_config.TextColumn(t("title"), width="large"))
+    batches = status["batches"]
+    st.markdown(f"**{t('batches')}**")
+    if batches.empty:
+        st.caption(t("no_batches"))
+    else:
+        st.caption(t("last_upload", t=str(batches["created_at"].max())))
+        table(batches, {"batch_id": "batches", "file_name": "upload_file", "n_rows": "n_batches_col",
+                        "uploader": "uploader", "created_at": "upload_time", "undone_at": "undone_time"},
+              key="overview_batches")
+
+
+frame.show(render)

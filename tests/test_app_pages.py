@@ -1,43 +1,21 @@
 """Every page under AppTest on a real database built into a temp dir: numbers, filters by key, English, URL state."""
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
+from conftest import APP, app_settings, open_app
 from streamlit.testing.v1 import AppTest
 
-from loaders.build import build
-
-APP = str(Path(__file__).resolve().parent.parent / "app.py")
 PAGES = ["pages/overview.py", "pages/funding.py", "pages/regions.py", "pages/cooperation.py",
          "pages/tasks.py", "pages/sources.py"]
 
 
-@pytest.fixture(scope="session")
-def db_file(tmp_path_factory) -> Path:
-    path = tmp_path_factory.mktemp("app") / "t.duckdb"
-    build(path)
-    return path
-
-
 @pytest.fixture(autouse=True)
-def _env(db_file, monkeypatch):
-    monkeypatch.setenv("AID_DB_PATH", str(db_file))
-    monkeypatch.setenv("AID_MAP_APPROVAL_NUMBER", "")
-    monkeypatch.delenv("AID_SHOW_MAP", raising=False)
-    monkeypatch.delenv("AID_LANGUAGE", raising=False)
+def _env(built, monkeypatch):
+    app_settings(monkeypatch, built)
 
 
 def _open(page: str = "pages/overview.py", params: dict | None = None) -> AppTest:
-    at = AppTest.from_file(APP, default_timeout=30)
-    for k, v in (params or {}).items():
-        at.query_params[k] = v
-    at.run(timeout=30)
-    if page != "pages/overview.py":
-        at.switch_page(page)
-        at.run(timeout=30)
-    assert not at.exception, [e.value for e in at.exception]
-    return at
+    return open_app(page, params, params_first=True)
 
 
 def _param(at: AppTest, key: str) -> str:

@@ -2,30 +2,23 @@
 delete, step through the deck, download it, and chart configs that export PNGs offline."""
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 from urllib.parse import parse_qsl, urlsplit
 
 import pytest
+from conftest import APP, app_settings, open_app
 from streamlit.testing.v1 import AppTest
 
-from loaders import db
-from metrics.views import list_views, save_view, view_url
+from outputs.views import list_views, save_view, view_url
+from store import db
 
-ROOT = Path(__file__).resolve().parent.parent
-APP = str(ROOT / "app.py")
 T = 30
 
 
 @pytest.fixture
-def db_file(built, tmp_path, monkeypatch) -> Path:
-    p = tmp_path / "t.duckdb"
-    shutil.copyfile(built, p)
-    monkeypatch.setenv("AID_DB_PATH", str(p))
-    monkeypatch.setenv("AID_MAP_APPROVAL_NUMBER", "")
-    monkeypatch.delenv("AID_SHOW_MAP", raising=False)
-    monkeypatch.delenv("AID_LANGUAGE", raising=False)
-    return p
+def db_file(path, monkeypatch) -> Path:
+    app_settings(monkeypatch, path)
+    return path
 
 
 def _views(path: Path):
@@ -43,15 +36,7 @@ def _ok(at: AppTest) -> AppTest:
 
 def _open(page: str = "pages/overview.py", params: dict | list | None = None) -> AppTest:
     """The app on `page`; params are set before the first run (as if they were in the address bar)."""
-    at = AppTest.from_file(APP, default_timeout=T)
-    at.run()
-    if page != "pages/overview.py" or params:
-        at.switch_page(page)
-        pairs = params.items() if isinstance(params, dict) else (params or [])
-        for k, v in pairs:
-            at.query_params[k] = v
-        at.run()
-    return _ok(at)
+    return _ok(open_app(page, params))
 
 
 def _link_params(url: str) -> list[tuple[str, str]]:

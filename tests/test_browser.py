@@ -6,7 +6,6 @@ browser download is not used.
 """
 from __future__ import annotations
 
-import ast
 import os
 import socket
 import subprocess
@@ -30,28 +29,15 @@ pytestmark = [
 
 
 def nav_pages() -> list[dict]:
-    """Pages as app.py declares them: file stem, URL path (url_path, else the stem; the default page is /)."""
-    tree = ast.parse((ROOT / "app.py").read_text(encoding="utf-8"))
-    out = []
-    for node in ast.walk(tree):
-        if isinstance(node, ast.Call) and getattr(node.func, "attr", None) == "Page" and node.args:
-            first = node.args[0]
-            if not (isinstance(first, ast.Constant) and isinstance(first.value, str)):
-                continue
-            kw = {k.arg: k.value.value for k in node.keywords if isinstance(k.value, ast.Constant)}
-            stem = Path(first.value).stem
-            if not (ROOT / first.value).exists():
-                continue
-            url = "" if kw.get("default") else kw.get("url_path", stem)
-            out.append({"stem": stem, "file": first.value, "url": url})
-    return out
+    """Pages as the page catalogue declares them: id, module file, URL path (the default page also answers at /)."""
+    from common.pages import catalogue
+
+    return [{"stem": p.page_id, "file": p.file, "url": p.url_path} for p in catalogue() if (ROOT / p.file).exists()]
 
 
 def has_charts(page_file: str) -> bool:
-    """Pages whose render module draws Plotly figures (charts.show / st.plotly_chart)."""
-    stem = Path(page_file).stem
-    sources = [ROOT / page_file, ROOT / "ui" / "pages" / f"{stem}.py"]
-    text = "".join(p.read_text(encoding="utf-8") for p in sources if p.exists())
+    """Pages whose module draws Plotly figures (charts.show / st.plotly_chart)."""
+    text = (ROOT / page_file).read_text(encoding="utf-8")
     return "charts.show(" in text or "plotly_chart(" in text
 
 
@@ -168,7 +154,7 @@ PAGES = nav_pages()
 
 
 def test_pages_found():
-    assert PAGES, "no st.Page(...) found in app.py"
+    assert PAGES, "no page in data/dictionaries/pages.csv"
 
 
 @pytest.mark.parametrize("spec", PAGES, ids=[p["stem"] for p in PAGES])
@@ -184,6 +170,7 @@ def test_page_renders(server, browser, spec):
         screenshot_whole(page, SHOTS / f"{spec['stem']}.png")
         errors = error_texts(page)
         assert not errors, f"{spec['stem']}: error boxes on the page:\n" + "\n---\n".join(errors)
+        assert "Page not found" not in page.inner_text("body"), f"/{spec['url']} is not a page of the navigation"
         assert not console_errors, f"{spec['stem']}: JavaScript errors: {console_errors}"
         if has_charts(spec["file"]):
             drawn = page.locator(".js-plotly-plot svg.main-svg").count()
@@ -235,6 +222,7 @@ def test_first_request_deep_link(built_db, tmp_path_factory, browser):
         wait_rendered(page)
         page.screenshot(path=str(SHOTS / "deep_link_first_request.png"), full_page=False)
         assert not error_texts(page)
+        assert "Page not found" not in page.inner_text("body")
         nav = " ".join(a.inner_text() for a in page.locator('[data-testid="stSidebarNav"] a').all())
         assert "资金与项目" in nav and "总览" in nav, f"navigation without the app's titles: {nav!r}"
         assert "cooperation" not in nav and "app" not in nav.split(), f"file-name navigation: {nav!r}"

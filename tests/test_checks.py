@@ -3,9 +3,9 @@ from __future__ import annotations
 
 import pytest
 
-from loaders import db
 from loaders.build import build
 from metrics.checks import consistency_checks
+from store import db
 
 
 @pytest.fixture(scope="module")

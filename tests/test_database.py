@@ -9,8 +9,8 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from loaders import db
 from loaders.build import PlanError, build, ensure_database
+from store import db
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -87,7 +87,7 @@ def test_writer_waits_then_fails_clearly(path):
 def test_foreign_process_holding_the_file_gives_a_clear_error(path):
     holder = duckdb.connect(str(path))  # read-write in this process: a foreign writer for open_read
     try:
-        code = ("from loaders import db\n"
+        code = ("from store import db\n"
                 "try:\n    db.open_read(%r, retries=2)\nexcept db.DatabaseBusy as e:\n    print('BUSY', e)\n" % str(path))
         out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=60)
         assert "BUSY" in out.stdout and "数据库正被其他程序" in out.stdout

@@ -9,9 +9,9 @@ import pytest
 from pptx import Presentation
 from pptx.oxml.ns import qn
 
-from loaders import db
-from loaders.deck import build_deck, view_chart_data
-from metrics.views import list_views, save_view
+from outputs.deck import build_deck, view_chart_data
+from outputs.views import list_views, save_view
+from store import db
 
 ROOT = Path(__file__).resolve().parent.parent
 AID_12 = {"新疆喀什": 92.34, "西藏日喀则": 15.08, "青海果洛": 9.36, "云南四州市": 13.42, "贵州遵义": 1.62, "三峡库区": 3.23}

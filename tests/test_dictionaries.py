@@ -8,7 +8,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from loaders import dictionaries as d
+from common import dictionaries as d
 
 ROOT = Path(__file__).resolve().parent.parent
 METRIC_HEADER = ["metric_id", "name_zh", "name_en", "unit_family", "base_unit", "display_unit_zh", "display_unit_en",
@@ -22,7 +22,7 @@ def test_metric_dictionary_schema():
     assert set(df.unit_family) <= {"money", "count", "people", "percent", "ratio"}
     assert set(df.category) <= {"aid", "cooperation", "enterprise", "people", "other", "context"}
     assert set(df.headline) <= {"true", "false"}
-    from loaders.numbers import UNITS
+    from common.numbers import UNITS
 
     for row in df.itertuples():
         assert row.name_zh and row.name_en and row.cues, row.metric_id
@@ -82,7 +82,7 @@ def test_region_lookup_and_suggestions():
 
 
 def test_every_setting_is_documented_in_the_readme():
-    from loaders.settings import SETTINGS
+    from common.settings import SETTINGS
 
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
     for s in SETTINGS:

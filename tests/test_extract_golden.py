@@ -164,7 +164,7 @@ def test_not_a_figure(extracted, plan, span, reason):
 
 
 def test_every_plan_figure_has_provenance_and_known_dictionary_ids(extracted):
-    from loaders import dictionaries as d
+    from common import dictionaries as d
 
     regions, metrics = set(d.regions().region_id), set(d.metrics().metric_id)
     for ex in extracted.values():

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pytest
 
-from loaders.numbers import NumberError, format_qualified, normalize, parse_quantity
+from common.numbers import NumberError, format_qualified, normalize, parse_quantity
 
 GOOD = [
     # text, default unit, value, unit, qualifier, value_base, base unit

@@ -3,10 +3,10 @@ from __future__ import annotations
 
 import pytest
 
-from loaders import db
 from loaders.build import build
 from metrics import formatting as fmt
 from metrics import queries as q
+from store import db
 
 
 @pytest.fixture(scope="session")

@@ -7,14 +7,14 @@ from pathlib import Path
 import openpyxl
 import pandas as pd
 import pytest
+from test_upload_helpers import current, scalar, write_xlsx
 
-from loaders import db
+from common.safe_csv import to_csv_bytes, to_xlsx_bytes
 from loaders.build import build
-from loaders.safe_csv import to_csv_bytes, to_xlsx_bytes
 from loaders.upload import REPLACE, SKIP, DuplicateUpload, UploadError, commit, history, prepare, undo
 from loaders.upload.columns import match_header
 from loaders.upload.read import read_upload
-from test_upload_helpers import current, scalar, write_xlsx
+from store import db
 
 KASHGAR_12 = ("十二五", "xinjiang_kashgar", "aid_funding")  # a plan figure: 92.34亿元
 

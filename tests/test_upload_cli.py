@@ -6,7 +6,6 @@ import sys
 from pathlib import Path
 
 import openpyxl
-
 from test_upload_helpers import current, scalar, write_xlsx
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -5,8 +5,8 @@ from pathlib import Path
 
 import openpyxl
 
-from loaders import db
 from loaders.upload.columns import TEMPLATE_HEADERS
+from store import db
 
 
 def write_xlsx(path: Path, rows: list[list], headers: list[str] | None = None, sheet: str = "数据",

@@ -1,34 +1,24 @@
 """The upload page under AppTest: password gate, upload, error table, preview, conflict choice, commit, undo."""
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
 import pytest
+from conftest import app_settings, open_app
 from streamlit.testing.v1 import AppTest
-
 from test_upload_helpers import current, scalar, write_xlsx
 
-ROOT = Path(__file__).resolve().parent.parent
-PAGE = str(ROOT / "pages" / "upload.py")
-APP = str(ROOT / "app.py")
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 @pytest.fixture
-def db_file(built, tmp_path, monkeypatch) -> Path:
-    p = tmp_path / "t.duckdb"
-    shutil.copyfile(built, p)
-    monkeypatch.setenv("AID_DB_PATH", str(p))
-    monkeypatch.setenv("AID_UPLOADER_PASSWORD", "")
-    return p
+def db_file(path, monkeypatch) -> Path:
+    app_settings(monkeypatch, path)
+    return path
 
 
 def _open() -> AppTest:
-    at = AppTest.from_file(PAGE, default_timeout=30)
-    at.run()
-    assert not at.exception, [e.value for e in at.exception]
-    return at
+    return open_app("upload")
 
 
 def _upload(at: AppTest, file: Path) -> AppTest:
@@ -121,9 +111,5 @@ def test_oversize_and_non_excel_messages(db_file, tmp_path, monkeypatch):
 
 
 def test_upload_page_in_app_navigation(db_file):
-    at = AppTest.from_file(APP, default_timeout=30)
-    at.run()
-    at.switch_page("pages/upload.py")
-    at.run()
-    assert not at.exception, [e.value for e in at.exception]
+    at = open_app("pages/upload.py")
     assert any(t.value == "上传数据" for t in at.title)

@@ -5,12 +5,20 @@ from pathlib import Path
 
 import pytest
 
-from loaders import db
 from loaders.build import build
-from metrics.views import (
-    delete_view, get_view, list_views, move_view, params_from_query, rename_view, reorder_views, save_view,
-    update_view_params, view_url,
+from outputs.views import (
+    delete_view,
+    get_view,
+    list_views,
+    move_view,
+    params_from_query,
+    rename_view,
+    reorder_views,
+    save_view,
+    update_view_params,
+    view_url,
 )
+from store import db
 
 FUNDING = {"metric": "aid_funding", "periods": ["十一五", "十二五"],
            "regions": ["xinjiang_kashgar", "tibet_shigatse"], "lang": "zh"}
@@ -173,19 +181,17 @@ def test_url_format_is_the_apps_own():
     assert params_from_query("/funding?funding_periods=十一五&funding_periods=十二五") == {"periods": ["十一五", "十二五"]}
 
 
-def test_param_prefixes_match_the_pages():
-    """PARAM_PREFIX mirrors PAGE in ui/pages/*.py (the prefix of each page's URL params)."""
-    import re
+def test_param_prefixes_come_from_the_page_catalogue():
+    """Every catalogue page has its module, which takes its URL-parameter prefix from the catalogue."""
+    from common.pages import catalogue
 
-    from metrics.views import PARAM_PREFIX
-
-    folder = Path(__file__).resolve().parent.parent / "ui" / "pages"
-    if not folder.exists():
-        pytest.skip("ui/pages not present")
-    for f in folder.glob("*.py"):
-        m = re.search(r'^PAGE\s*=\s*"([a-z_]+)"', f.read_text(encoding="utf-8"), re.M)
-        if m:
-            assert PARAM_PREFIX.get(f.stem, f.stem) == m.group(1), f.name
+    root = Path(__file__).resolve().parent.parent
+    assert {"cooperation": "coop", "regions": "region"}.items() <= {p.page_id: p.param_prefix for p in catalogue()}.items()
+    for p in catalogue():
+        text = (root / p.file).read_text(encoding="utf-8")
+        assert "frame.show(render)" in text, p.file
+        if "PAGE = " in text:
+            assert f'PAGE = param_prefix("{p.page_id}")' in text, p.file
 
 
 def test_list_items_may_not_contain_commas(path):

@@ -4,18 +4,19 @@ from __future__ import annotations
 import json
 import re
 from functools import lru_cache
-from pathlib import Path
 
 import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
 
-from loaders import settings
+from common import settings
+from common.paths import GEO
 from metrics import formatting as fmt
-from ui.i18n import STRINGS as _STRINGS, lang, t
+from ui import state
+from ui.i18n import STRINGS as _STRINGS
+from ui.i18n import lang, t
 from ui.theme import FONT_STACK, presenting
 
-GEO = Path(__file__).resolve().parent.parent / "data" / "geo"
 FALLBACK_COLOR = "#888888"
 
 
@@ -78,8 +79,6 @@ def _safe_name(text: str) -> str:
 
 def export_name(title: str) -> str:
     """资金与项目_aid_funding_十二五: the page, then the page's filter values, else the chart title."""
-    from ui import state
-
     page = st.session_state.get("_charts_page")
     parts = [t(f"nav_{page}")] if page and f"nav_{page}" in _STRINGS else []
     prefix = st.session_state.get("_charts_prefix")

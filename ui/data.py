@@ -1,19 +1,24 @@
-"""Cached data access: one read connection per database snapshot, query results cached per snapshot and filters."""
+"""Cached data access: one read connection per database snapshot; typed wrappers of the metrics queries, cached per
+snapshot and filters (data.cells(...) has the signature of metrics.queries.cells without its connection)."""
 from __future__ import annotations
 
+import functools
+import inspect
 import json
 import os
 import time
+from typing import Any, Callable, Concatenate, ParamSpec, TypeVar
 
 import duckdb
 import pandas as pd
 import streamlit as st
 
-from loaders import db
 from metrics import checks, queries
-
+from store import db
 
 ALIAS = "snap"
+P = ParamSpec("P")
+R = TypeVar("R")
 
 
 def _open_snapshot(path: str, retries: int = 20) -> duckdb.DuckDBPyConnection:
@@ -64,18 +69,58 @@ def connection() -> duckdb.DuckDBPyConnection:
 def _run(path: str, token, name: str, args: str):
     con = _cursor(path, token)
     try:
-        if name == "consistency_checks":
-            return checks.consistency_checks(con)
-        return getattr(queries, name)(con, **json.loads(args))
+        return _QUERIES[name](con, **json.loads(args))
     finally:
         con.close()
 
 
-def q(name: str, **filters):
-    """Runs metrics.queries.<name>(con, **filters), cached by database snapshot and filters."""
-    path, token = snapshot()
-    args = json.dumps(filters, ensure_ascii=False, sort_keys=True, default=list)
-    result = _run(path, token, name, args)
-    if isinstance(result, pd.DataFrame):
-        return result.copy()
-    return result
+_QUERIES: dict[str, Callable] = {}
+
+
+def _cached(fn: Callable[Concatenate[Any, P], R]) -> Callable[P, R]:
+    """fn(con, **filters) as a function of the filters alone, on the current snapshot, cached by snapshot and
+    filters; same signature, so editors find its uses and a wrong argument fails where it is written."""
+    name = f"{fn.__module__}.{fn.__qualname__}"
+    _QUERIES[name] = fn
+    signature = inspect.signature(fn)
+
+    @functools.wraps(fn)
+    def call(*args: P.args, **kwargs: P.kwargs) -> R:
+        bound = signature.bind(None, *args, **kwargs)
+        filters = {k: v for k, v in list(bound.arguments.items())[1:]}
+        path, token = snapshot()
+        result = _run(path, token, name, json.dumps(filters, ensure_ascii=False, sort_keys=True, default=list))
+        return result.copy() if isinstance(result, pd.DataFrame) else result
+
+    return call
+
+
+# The dashboard's read queries (metrics.queries and metrics.checks), each cached per database snapshot.
+periods = _cached(queries.periods)
+five_year_periods = _cached(queries.five_year_periods)
+metrics = _cached(queries.metrics)
+metric_info = _cached(queries.metric_info)
+regions = _cached(queries.regions)
+region_members = _cached(queries.region_members)
+headline_cards = _cached(queries.headline_cards)
+growth = _cached(queries.growth)
+stated_changes = _cached(queries.stated_changes)
+funding_by_period_region = _cached(queries.funding_by_period_region)
+shares = _cached(queries.shares)
+per_project = _cached(queries.per_project)
+annualised = _cached(queries.annualised)
+region_detail = _cached(queries.region_detail)
+region_summary = _cached(queries.region_summary)
+cooperation = _cached(queries.cooperation)
+enterprise_flows = _cached(queries.enterprise_flows)
+category_figures = _cached(queries.category_figures)
+task_plans = _cached(queries.task_plans)
+tasks_by_type = _cached(queries.tasks_by_type)
+tasks_by_section = _cached(queries.tasks_by_section)
+tasks_by_unit = _cached(queries.tasks_by_unit)
+tasks_list = _cached(queries.tasks_list)
+figure_search = _cached(queries.figure_search)
+figure_count = _cached(queries.figure_count)
+figure_context = _cached(queries.figure_context)
+data_status = _cached(queries.data_status)
+consistency_checks = _cached(checks.consistency_checks)

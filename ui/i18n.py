@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from loaders import settings
+from common import settings
 
 LANGS = ("zh", "en")
 

@@ -8,14 +8,19 @@ before navigation.run() on reruns.
 from __future__ import annotations
 
 import re
+import tempfile
 from datetime import date
+from pathlib import Path
 from urllib.parse import parse_qsl, urlsplit
 
 import duckdb
 import streamlit as st
 
-from loaders import db
-from metrics import views as mv
+from common.pages import page as catalogue_page
+from common.pages import param_prefix
+from outputs import views as mv
+from outputs.deck import build_deck
+from store import db
 from ui import charts, state
 from ui.data import _open_snapshot, connection, snapshot
 from ui.i18n import STRINGS, lang, t
@@ -29,11 +34,11 @@ _FLASH = "_views_flash"
 
 def prefix_of(page: str) -> str:
     """The page's filter prefix in the URL and in session state (cooperation -> coop)."""
-    return mv.PARAM_PREFIX.get(page, page)
+    return param_prefix(page)
 
 
 def page_file(page: str) -> str:
-    return f"pages/{page}.py"
+    return catalogue_page(page).file
 
 
 def _list() -> list[dict]:
@@ -45,7 +50,7 @@ def _list() -> list[dict]:
 
 
 def _message(exc: Exception) -> str:
-    """The Chinese part of a metrics.views error (they end with an English gloss in brackets)."""
+    """The Chinese part of a outputs.views error (they end with an English gloss in brackets)."""
     text = str(exc)
     if lang() == "zh":
         text = re.sub(r"\s*\((?=[^()]*[A-Za-z])[^()（）]*\)\s*$", "", text).strip() or str(exc)
@@ -139,11 +144,6 @@ def _exit() -> None:
 @st.cache_data(max_entries=4, show_spinner=False)
 def _deck_bytes(path: str, token, language: str) -> bytes:
     """The .pptx of every saved view in deck order; cached per database snapshot and language."""
-    import tempfile
-    from pathlib import Path
-
-    from loaders.deck import build_deck
-
     con = _open_snapshot(path)
     try:
         with tempfile.TemporaryDirectory() as tmp:

@@ -8,6 +8,7 @@ import streamlit as st
 
 from metrics import formatting as fmt
 from ui.i18n import lang, t
+from ui.theme import presenting
 
 UPLOAD_PAGE = Path(__file__).resolve().parent.parent / "pages" / "upload.py"
 
@@ -22,8 +23,6 @@ def empty_state(message: str, key: str | None = None) -> None:
     In presentation mode it is one quiet line: the audience needs to know a period is missing, the
     presenter does not upload mid-meeting, and the chart must still fit a 1280x720 screen.
     """
-    from ui.theme import presenting
-
     if presenting():
         st.caption(message.split("。")[0] + "。")
         return

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import re
 
-from loaders.numbers import normalize
+from common.numbers import normalize
 
 # field -> header names (compared after normalize(), spaces removed, lower-cased)
 HEADERS: dict[str, tuple[str, ...]] = {

@@ -11,8 +11,8 @@ from pathlib import PurePath
 
 import pandas as pd
 
-from loaders import settings
-from loaders.upload.columns import TEMPLATE_INFO_SHEETS, find_header
+from common import settings
+from loaders.upload.columns import FIELD_ZH, TEMPLATE_INFO_SHEETS, col_letter, find_header
 
 EXCEL_SUFFIXES = (".xlsx", ".xlsm", ".xls")
 SUFFIXES = (*EXCEL_SUFFIXES, ".csv")
@@ -223,8 +223,6 @@ class _LazyCells:
 
 def _add_sheet(result: ReadResult, name: str, rows: list[list], origin: tuple[int, int],
                merges, formula_cells) -> None:
-    from loaders.upload.columns import FIELD_ZH, col_letter
-
     rows = [r for r in rows]
     if not any(any(cell_text(c) for c in r) for r in rows):
         result.notes.append(f"工作表“{name}”是空的，已跳过。")

@@ -16,9 +16,10 @@ from datetime import datetime
 import duckdb
 import pandas as pd
 
-from loaders import db, dictionaries as d
+from common import dictionaries as d
 from loaders.upload.read import ReadResult, UploadError, read_upload
 from loaders.upload.validate import validate
+from store import db
 
 KEY = ["period", "region_id", "metric_id"]
 REPLACE, SKIP = "replace", "skip"

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import io
 
-from loaders import dictionaries as d
+from common import dictionaries as d
 from loaders.upload.columns import TEMPLATE_HEADERS
 
 EXAMPLES = [

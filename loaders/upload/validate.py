@@ -5,9 +5,16 @@ import re
 
 import pandas as pd
 
-from loaders import dictionaries as d
-from loaders.numbers import (MAGNITUDES, QUALIFIERS_MID, QUALIFIERS_POST, QUALIFIERS_PRE, NumberError,
-                             normalize, parse_quantity)
+from common import dictionaries as d
+from common.numbers import (
+    MAGNITUDES,
+    QUALIFIERS_MID,
+    QUALIFIERS_POST,
+    QUALIFIERS_PRE,
+    NumberError,
+    normalize,
+    parse_quantity,
+)
 from loaders.upload.columns import FIELD_ZH
 from loaders.upload.read import ReadResult, SheetData
 

@@ -4,12 +4,14 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
+from common.safe_csv import escape_formulas
+from loaders.upload.read import UploadError
+from loaders.upload.store import REPLACE, SKIP, commit, prepare, undo
+from loaders.upload.template import template_bytes
+from store.db import DatabaseBusy, DatabaseMissing
+
 
 def cmd_import(args) -> int:
-    from loaders.db import DatabaseBusy, DatabaseMissing
-    from loaders.upload.store import REPLACE, SKIP, commit, prepare
-    from loaders.upload.read import UploadError
-
     path = Path(args.file)
     try:
         data = path.read_bytes()
@@ -53,18 +55,12 @@ def cmd_import(args) -> int:
 
 
 def cmd_template(args) -> int:
-    from loaders.upload.template import template_bytes
-
     Path(args.out).write_bytes(template_bytes())
     print(f"模板已保存: {args.out}")
     return 0
 
 
 def cmd_undo(args) -> int:
-    from loaders.db import DatabaseBusy
-    from loaders.upload.store import undo
-    from loaders.upload.read import UploadError
-
     try:
         undo(args.batch_id, args.db, args.uploader)
     except (UploadError, DatabaseBusy) as exc:
@@ -75,8 +71,6 @@ def cmd_undo(args) -> int:
 
 
 def _print_table(df) -> None:
-    from loaders.safe_csv import escape_formulas
-
     out = escape_formulas(df.fillna(""))
     try:
         out.to_csv(sys.stdout, index=False)

@@ -16,10 +16,12 @@ from typing import Any, Mapping, Sequence
 import duckdb
 import pandas as pd
 
-from loaders.numbers import format_qualified
+from common.numbers import format_qualified
+from common.pages import deck_pages
+from outputs.views import view_url
 
 # page key -> what its chart shows; other pages get a slide with the view's link and no chart
-CHART_PAGES = ("funding", "overview", "regions", "cooperation", "tasks")
+CHART_PAGES = deck_pages()  # the page catalogue says which pages become chart slides
 COOPERATION_REGIONS = ("west", "northeast_central", "anhui")
 REGIONS_DEFAULT = ("xinjiang_kashgar", "aid_funding")  # the regions page's defaults (pick, metric)
 TASKS_TOP = 15
@@ -332,7 +334,6 @@ def _tasks(con: duckdb.DuckDBPyConnection, view: Mapping[str, Any], lang: str, c
 def view_chart_data(con: duckdb.DuckDBPyConnection, view: Mapping[str, Any] | pd.Series,
                     lang: str = "zh") -> ViewChart:
     """The chart of a saved view (a get_view() dict or list_views() row)."""
-    from metrics.views import view_url
 
     if lang not in T:
         raise ValueError(f"语言只能是 zh 或 en: {lang!r}")

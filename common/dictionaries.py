@@ -5,13 +5,11 @@ import difflib
 import re
 from dataclasses import dataclass
 from functools import lru_cache
-from pathlib import Path
 
 import pandas as pd
 
-from loaders.numbers import normalize
-
-DICT_DIR = Path(__file__).resolve().parent.parent / "data" / "dictionaries"
+from common.numbers import normalize
+from common.paths import DICTIONARIES as DICT_DIR
 
 FIVE_YEAR_PERIODS = {  # 十五 … 十六五: label, start year
     "十五": 2001, "十一五": 2006, "十二五": 2011, "十三五": 2016, "十四五": 2021, "十五五": 2026, "十六五": 2031,

@@ -18,7 +18,7 @@ from typing import Callable, Iterator
 
 import duckdb
 
-from loaders import settings
+from common import settings
 
 SCHEMA_VERSION = "1"
 

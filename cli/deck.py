@@ -3,6 +3,10 @@ from __future__ import annotations
 
 import sys
 
+from outputs.deck import build_deck
+from outputs.views import list_views
+from store import db
+
 
 def _ids(text: str) -> list[int]:
     try:
@@ -15,10 +19,6 @@ def _ids(text: str) -> list[int]:
 
 
 def cmd_deck(args) -> int:
-    from loaders import db
-    from loaders.deck import build_deck
-    from metrics.views import list_views
-
     try:
         con = db.open_read(args.db)
     except (db.DatabaseMissing, db.DatabaseBusy) as exc:

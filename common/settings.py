@@ -5,7 +5,7 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
+from common.paths import DATA, PLANS, ROOT
 
 
 @dataclass(frozen=True)
@@ -20,9 +20,9 @@ class Setting:
 
 
 SETTINGS: tuple[Setting, ...] = (
-    Setting("db_path", str(ROOT / "data" / "aid.duckdb"),
+    Setting("db_path", str(DATA / "aid.duckdb"),
             "DuckDB file the app reads and the loaders write (built from data/plans/ on first run)."),
-    Setting("plans_dir", str(ROOT / "data" / "plans"),
+    Setting("plans_dir", str(PLANS),
             "Folder of plan texts (*.txt) with their metadata sidecars (*.json)."),
     Setting("uploader_password", "",
             "Credential staff enter to upload Excel figures. Empty: uploads allowed without one, with a visible warning."),

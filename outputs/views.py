@@ -7,7 +7,7 @@ value a string or a list of strings, empty values dropped — so a view, its lin
 from that link are the same thing.
 
 Link format (the one ui/state.py itself writes, so a view's link equals the link the page shows):
-``<base>/<page>?<prefix>_<name>=<value>``, where prefix is the page's state prefix (PARAM_PREFIX: the
+``<base>/<page>?<prefix>_<name>=<value>``, where prefix is the page's state prefix (common.pages.param_prefix: the
 cooperation page uses ``coop_``, regions ``region_``, others their page key); app-wide params (lang,
 present) carry no prefix. A list is comma-joined (``funding_periods=十一五,十二五``), so list items may not
 contain commas; booleans are 1/0. Reading a link also accepts a list as repeated keys. Only keys in
@@ -26,14 +26,13 @@ from urllib.parse import parse_qs, quote, urlencode, urlsplit
 import duckdb
 import pandas as pd
 
-from loaders import db
+from common.pages import param_prefix
+from store import db
 
 NAME_MAX = 60
 # query params that are lists on every page (multiselects)
 LIST_PARAMS = frozenset({"periods", "regions", "metrics", "plans", "units", "cities", "categories",
                          "levels", "kinds", "sections", "families", "batches"})
-# page URL path -> prefix of its filters in the URL (ui/pages/*.py PAGE); pages not listed use their key
-PARAM_PREFIX = {"cooperation": "coop", "regions": "region"}
 GLOBAL_PARAMS = frozenset({"lang", "present"})
 _PAGE_RE = re.compile(r"^[a-z][a-z0-9_]{0,39}$")
 COLUMNS = ["view_id", "name", "page", "params", "position", "created_at", "updated_at", "url"]
@@ -53,7 +52,7 @@ def _scalar(key: str, value: Any) -> str:
 def _prefixes(page: str | None) -> tuple[str, ...]:
     if not page:
         return ()
-    return tuple(dict.fromkeys([f"{PARAM_PREFIX.get(page, page)}_", f"{page}_"]))
+    return tuple(dict.fromkeys([f"{param_prefix(page)}_", f"{page}_"]))
 
 
 def _strip_prefix(key: str, page: str | None) -> str:
@@ -103,7 +102,7 @@ def view_url(view: Mapping[str, Any] | pd.Series, base: str = "") -> str:
     params = view["params"]
     if isinstance(params, str):
         params = json.loads(params)
-    prefix = f"{PARAM_PREFIX.get(page, page)}_"
+    prefix = f"{param_prefix(page)}_"
     pairs = [(k if k in GLOBAL_PARAMS else prefix + k, ",".join(v) if isinstance(v, list) else v)
              for k, v in normalize_params(params, page).items()]
     query = urlencode(pairs, quote_via=quote, safe=",")

@@ -15,7 +15,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from loaders import dictionaries as d, settings
+from common import dictionaries as d
+from common import settings
 
 FIVE_YEAR = ["十一五", "十二五", "十三五", "十四五"]
 MAGNITUDE = {"亿": 1e8, "万": 1e4}

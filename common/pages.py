@@ -1,0 +1,55 @@
+"""The page catalogue (data/dictionaries/pages.csv): each dashboard page's id, URL path, icon, URL-parameter prefix,
+whether it is the default page and whether saved views of it become deck slides."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import lru_cache
+
+import pandas as pd
+
+from common.paths import DICTIONARIES
+
+
+@dataclass(frozen=True)
+class PageSpec:
+    page_id: str
+    url_path: str
+    icon: str
+    param_prefix: str
+    default: bool
+    in_deck: bool
+
+    @property
+    def file(self) -> str:
+        """The page's module, relative to app.py (pages/<id>.py)."""
+        return f"pages/{self.page_id}.py"
+
+    @property
+    def title_key(self) -> str:
+        return f"nav_{self.page_id}"
+
+
+@lru_cache(maxsize=1)
+def catalogue() -> tuple[PageSpec, ...]:
+    df = pd.read_csv(DICTIONARIES / "pages.csv", dtype=str, keep_default_na=False)
+    return tuple(PageSpec(r.page_id, r.url_path, r.icon, r.param_prefix, r.default == "1", r.in_deck == "1")
+                 for r in df.itertuples())
+
+
+def page(page_id: str) -> PageSpec:
+    for p in catalogue():
+        if p.page_id == page_id or p.url_path == page_id:
+            return p
+    raise KeyError(page_id)
+
+
+def param_prefix(page_id: str) -> str:
+    """The prefix of a page's filters in the URL and in session state (cooperation -> coop); unknown pages use their id."""
+    try:
+        return page(page_id).param_prefix
+    except KeyError:
+        return page_id
+
+
+def deck_pages() -> tuple[str, ...]:
+    return tuple(p.page_id for p in catalogue() if p.in_deck)
