@@ -177,6 +177,9 @@ MESSAGES: dict[str, tuple[str, str]] = {  # key -> (中文, English)
     "uploader": ("上传人", "Uploaded by"),
     "upload_time": ("上传时间", "Uploaded at"),
     "undone_time": ("撤销时间", "Undone at"),
+    "list_sep": ("、", ", "),
+    "qualifier_word": ("原文限定词：{q}", "Qualifier as written: {q}"),
+    "as_written_hover": ("原文：{text}", "As written: {text}"),
 }
 
 

@@ -31,40 +31,44 @@ def render() -> None:
     cols = st.columns(len(cards))
     missing = []
     for c, (_, r) in zip(cols, cards.iterrows()):
-        name = r["metric_zh"] if lang() == "zh" else r["metric_en"]
+        name = r[f"metric_{lang()}"]
         value = fmt.with_unit(r["value_base"], r["qualifier"], r["display_unit_zh"], r["display_unit_en"],
                               r["decimals"], lang())
-        delta = None
+        delta, arrow = None, "off"
         if r["basis"] != "missing" and r["prev_value_base"] == r["prev_value_base"] and r["prev_value_base"]:
-            delta = f"{t('vs_prev', p=r['prev_period'])} {fmt.ratio(r['value_base'] / r['prev_value_base'], lang())}"
+            change = r["value_base"] / r["prev_value_base"]
+            delta = f"{t('vs_prev', p=names.get(r['prev_period'], r['prev_period']))} {fmt.ratio(change, lang())}"
+            arrow = fmt.direction(change)  # 0.88x is a decrease: the arrow points down
         basis = {"stated": t("stated_total"), "sum": t("sum_of_regions", n=r["n_parts"])}.get(r["basis"], "")
-        c.metric(name, value, delta=delta, delta_color="off", help=basis or None)
+        c.metric(name, value, delta=delta, delta_color="off", delta_arrow=arrow, help=basis or None)
         if basis:
             c.caption(basis)
         if r["basis"] == "missing":
             missing.append(name)
     if missing:
-        empty_state(t("no_data_period", period=names.get(period, period), metric="、".join(missing)
-                      if lang() == "zh" else ", ".join(missing)))
+        empty_state(t("no_data_period", period=names.get(period, period), metric=t("list_sep").join(missing)))
 
     st.subheader(t("funding_by_period"))
     df = data.funding_by_period_region(metric_id="aid_funding")
+    money = data.metric_info(metric_id="aid_funding")
+    unit_zh, unit_en, dec = money["display_unit_zh"], money["display_unit_en"], money["decimals"]
     if df.empty:
         empty_state(t("no_data"))
     else:
-        charts.show(charts.bars_by_region(df, t("funding_by_period"), "亿元", "CNY 100m", 2), key="overview_chart")
+        charts.show(charts.bars_by_region(df, t("funding_by_period"), unit_zh, unit_en, dec), key="overview_chart")
 
     st.subheader(t("stated_changes"))
     g = data.growth(metric_id="aid_funding")
     for _, r in g.iterrows():
-        a = fmt.with_unit(r["prev_value_base"], r["prev_qualifier"], "亿元", "CNY 100m", 2, lang())
-        b = fmt.with_unit(r["value_base"], r["qualifier"], "亿元", "CNY 100m", 2, lang())
-        st.markdown("- " + t("computed_growth", p=r["period"], ref=r["prev_period"],
-                                ratio=fmt.ratio(r["ratio"], lang()), a=a, b=b))
+        a = fmt.with_unit(r["prev_value_base"], r["prev_qualifier"], unit_zh, unit_en, dec, lang())
+        b = fmt.with_unit(r["value_base"], r["qualifier"], unit_zh, unit_en, dec, lang())
+        st.markdown("- " + t("computed_growth", p=names.get(r["period"], r["period"]),
+                             ref=names.get(r["prev_period"], r["prev_period"]),
+                             ratio=fmt.ratio(r["ratio"], lang()), a=a, b=b))
     stated = data.stated_changes(limit=STATED_SHOWN)
     for r in stated.itertuples():
-        st.markdown("- " + t("stated_ratio", p=r.period, ref=r.ref_period, text=r.number_text,
-                                calc=fmt.ratio(r.computed, lang())))
+        st.markdown("- " + t("stated_ratio", p=names.get(r.period, r.period), ref=names.get(r.ref_period, r.ref_period),
+                             text=r.number_text, calc=fmt.ratio(r.computed, lang())))
         st.caption(f"{t('quote')}: {r.quote}")
     if len(stated) and int(stated["n_total"].iloc[0]) > len(stated):
         st.caption(t("shown_first", k=len(stated), n=f"{int(stated['n_total'].iloc[0]):,}"))

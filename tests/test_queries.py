@@ -46,7 +46,7 @@ def test_headline_cards_12th(con):
     assert cards.loc["aid_funding", "prev_value_base"] / 1e8 == pytest.approx(21.96)
     assert cards.loc["trained", "value_base"] == 75000
     text = fmt.with_unit(cards.loc["aid_funding", "value_base"], "余", "亿元", "CNY 100m", 2, "zh")
-    assert text == "135+亿元"  # never shown as an exact 135
+    assert text == "135亿余元"  # never shown as an exact 135; the plan's own qualifier word and place
 
 
 def test_headline_14th_is_missing(con):
@@ -164,12 +164,32 @@ def test_data_status(con):
 
 
 @pytest.mark.parametrize("value,qual,zh,en", [
-    (135e8, "余", "135+亿元", "135+ CNY 100m"),
-    (92.34e8, None, "92.34亿元", "92.34 CNY 100m"),
-    (7.5e4, "约", "约7.5万人次", "~7.5 10k person-times"),
+    (135e8, "余", "135亿余元", "13.5 bn yuan or more"),
+    (92.34e8, None, "92.34亿元", "9.23 bn yuan"),
+    (7.5e4, "约", "约7.5万人次", "about 75,000 person-times"),
+    (8.5e4, "超过", "超过8.5万人次", "more than 85,000 person-times"),
+    (80e8, "以上", "80亿元以上", "8 bn yuan or more"),
+    (1.62e8, None, "1.62亿元", "162 m yuan"),
 ])
 def test_formatting(value, qual, zh, en):
-    unit_zh = "万人次" if value == 7.5e4 else "亿元"
-    unit_en = "10k person-times" if value == 7.5e4 else "CNY 100m"
+    unit_zh = "万人次" if value < 1e6 else "亿元"
+    unit_en = "10k person-times" if value < 1e6 else "CNY 100m"
     assert fmt.with_unit(value, qual, unit_zh, unit_en, 2, "zh") == zh
     assert fmt.with_unit(value, qual, unit_zh, unit_en, 2, "en") == en
+
+
+@pytest.mark.parametrize("unit_zh,unit_en,lang,top,expected", [
+    ("家", "firms", "zh", 300_000, (1e4, "万家")),     # never "300k 家"
+    ("个", "projects", "zh", 3423, (1.0, "个")),
+    ("亿元", "CNY 100m", "zh", 92e8, (1e8, "亿元")),    # never "80k 亿元"
+    ("亿元", "CNY 100m", "en", 92e8, (1e9, "bn yuan")),  # never "CNY 100m"
+    ("亿元", "CNY 100m", "en", 1.6e8, (1e6, "m yuan")),
+    ("万人次", "10k person-times", "en", 7.5e4, (1.0, "person-times")),
+])
+def test_chart_units(unit_zh, unit_en, lang, top, expected):
+    assert fmt.chart_unit(unit_zh, unit_en, lang, top) == expected
+
+
+@pytest.mark.parametrize("ratio,arrow", [(0.88, "down"), (6.15, "up"), (1.0, "off"), (None, "off")])
+def test_direction_matches_the_ratio(ratio, arrow):
+    assert fmt.direction(ratio) == arrow

@@ -59,7 +59,10 @@ def _layout(fig: go.Figure, title: str, y_title: str = "", height: int | None = 
         bargap=0.15, bargroupgap=0.05, template="plotly_white",
     )
     fig.update_xaxes(showgrid=False, linecolor=AXIS, tickcolor=AXIS, tickfont=dict(color=INK), ticks="outside")
-    fig.update_yaxes(gridcolor=GRID, zerolinecolor="#bdbdbd", linecolor=AXIS, tickfont=dict(color=INK))
+    # ticks in the unit the axis names (亿元, 万家): never plotly's SI suffixes ("80k 亿元")
+    fig.update_yaxes(gridcolor=GRID, zerolinecolor="#bdbdbd", linecolor=AXIS, tickfont=dict(color=INK),
+                     exponentformat="none", separatethousands=True)
+    fig.update_xaxes(exponentformat="none", separatethousands=True)
     fig.update_traces(textfont=dict(size=sz["text"], color=INK), selector=dict(type="bar", textposition="outside"))
     if y_title:
         # the unit written level above the value axis: a rotated axis title turns a one-character unit (个, 家)
@@ -159,9 +162,9 @@ def _hover(row, unit_zh: str, unit_en: str, decimals, value_col: str = "value_ba
     q = row.get("qualifier")
     parts = [f"<b>{_label(row, 'region')}</b> · {_label(row, 'period')}", f"{t('value')}: {value}"]
     if isinstance(q, str) and q:
-        parts.append(("原文限定词: " if lang() == "zh" else "Qualifier: ") + q)
+        parts.append(t("qualifier_word", q=q))
     if isinstance(row.get("number_text"), str):
-        parts.append(("原文: " if lang() == "zh" else "As written: ") + row["number_text"])
+        parts.append(t("as_written_hover", text=row["number_text"]))
     if isinstance(row.get("others_text"), str) and row["others_text"]:
         parts.append(f"{t('others')}: {row['others_text']}")
     if isinstance(row.get("source"), str):
@@ -172,15 +175,19 @@ def _hover(row, unit_zh: str, unit_en: str, decimals, value_col: str = "value_ba
 def bars_by_region(df: pd.DataFrame, title: str, unit_zh: str, unit_en: str, decimals=2,
                    value_col: str = "value_base", x: str = "period", factor: float | None = None,
                    y_unit: str | None = None, text_fn=None, kind: str = "bar") -> go.Figure:
-    """Grouped bars (or lines with kind='line'): x = period (or region), one trace per region in its colour."""
-    factor = factor or fmt.factor(unit_zh)
+    """Grouped bars (or lines with kind='line'): x = period (or region), one trace per region in its colour.
+    Values are shown in the language's chart unit (亿元 / 万家; bn yuan) unless factor and y_unit are given."""
+    auto_factor, auto_unit = fmt.chart_unit(unit_zh, unit_en, lang(), df[value_col].abs().max() if len(df) else None)
+    factor = factor or (auto_factor if y_unit is None else fmt.factor(unit_zh))
+    label_dec = decimals if factor == fmt.factor(unit_zh) else 2  # rescaled (万家, bn yuan): keep two decimals
     sz = style()
     fig = go.Figure()
     for region_id, sub in df.groupby("region_id", sort=False):
         first = sub.iloc[0]
         xs = [_label(r, "period") if x == "period" else _label(r, "region") for _, r in sub.iterrows()]
         ys = [r[value_col] / factor for _, r in sub.iterrows()]
-        texts = [text_fn(r) if text_fn else fmt.qualified(r[value_col] / factor, r.get("qualifier"), decimals, lang())
+        texts = [text_fn(r) if text_fn else fmt.qualified(r[value_col] / factor, r.get("qualifier"), label_dec,
+                                                                 lang())
                  for _, r in sub.iterrows()]
         common = dict(x=xs, y=ys, name=_label(first, "region"), text=texts, customdata=[region_id] * len(sub),
                       hovertext=[_hover(r, unit_zh, unit_en, decimals, value_col) for _, r in sub.iterrows()],
@@ -195,7 +202,7 @@ def bars_by_region(df: pd.DataFrame, title: str, unit_zh: str, unit_en: str, dec
             fig.add_trace(go.Bar(marker_color=color, marker_line=dict(color="white", width=0.5),
                                  textposition="outside", cliponaxis=False, **common))
     fig.update_layout(barmode="group")
-    return _layout(fig, title, y_unit or fmt.unit_label(unit_zh, unit_en, lang()))
+    return _layout(fig, title, y_unit or auto_unit)
 
 
 def share_bars(df: pd.DataFrame, title: str) -> go.Figure:
