@@ -32,6 +32,9 @@ SETTINGS: tuple[Setting, ...] = (
             "Map approval number (审图号) printed under the map; empty prints that none is configured."),
     Setting("lock_timeout_s", "30", "Seconds a write waits for another writer before failing with a clear message."),
     Setting("language", "zh", "Default UI language (zh or en)."),
+    Setting("base_url", "",
+            "The app's public address (e.g. https://aid.example.org); deck slides link their view under it. "
+            "Empty: slides carry no link."),
 )
 _BY_NAME = {s.name: s for s in SETTINGS}
 

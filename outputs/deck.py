@@ -16,14 +16,18 @@ from typing import Any, Mapping, Sequence
 import duckdb
 import pandas as pd
 
-from common.numbers import format_qualified
+from common import settings
+from common.messages import LANGS, CodedError, text
 from common.pages import deck_pages
+from metrics import formatting as fmt
+from metrics import queries
 from outputs.views import view_url
 
 # page key -> what its chart shows; other pages get a slide with the view's link and no chart
 CHART_PAGES = deck_pages()  # the page catalogue says which pages become chart slides
 COOPERATION_REGIONS = ("west", "northeast_central", "anhui")
-REGIONS_DEFAULT = ("xinjiang_kashgar", "aid_funding")  # the regions page's defaults (pick, metric)
+REGIONS_DEFAULT = ("xinjiang_kashgar", "aid_funding")
+OVERVIEW_DEFAULT = "十二五"  # the overview page's default period  # the regions page's defaults (pick, metric)
 TASKS_TOP = 15
 FOOTNOTE_NOTES = 5
 FONT_EA = "Microsoft YaHei"
@@ -32,19 +36,6 @@ RECIPIENT_SQL = ("coalesce(f.region_level, '') IN ('prefecture', 'county', 'grou
                  "AND f.region_id NOT IN (SELECT member_id FROM region_members)")  # as metrics.queries
 UNLISTED_UNIT = "（未列明）"
 PALETTE = ("#0072B2", "#E69F00", "#009E73", "#D55E00", "#CC79A7", "#56B4E9", "#F0E442", "#999999")
-
-T = {  # interface text
-    "zh": dict(no_data="数据暂缺", source="来源", restated="{cell}: {n} 处表述同一数字，取最大值 {top}{unit} (另有 {others})",
-               as_written="文中为“{text}”", tasks="任务数", unknown="未识别的参数值", no_chart="此页面没有图表",
-               link="视图链接", views="个视图", other_sources="另有来源未采用",
-               page_names=dict(funding="资金", overview="总览", regions="地区", cooperation="合作交流",
-                               tasks="任务", sources="来源")),
-    "en": dict(no_data="No data", source="Source", restated="{cell}: {n} statements of one figure, largest shown: {top} {unit} (also {others})",
-               as_written="written as “{text}”", tasks="Tasks", unknown="Unrecognised filter values",
-               no_chart="This page has no chart", link="View link", views="views",
-               other_sources="also stated by", page_names={}),
-}
-
 
 @dataclass
 class Series:
@@ -66,6 +57,7 @@ class ViewChart:
     series: list[Series] = field(default_factory=list)
     unit_label: str = ""
     number_format: str = "General"
+    cards: list[dict] = field(default_factory=list)        # headline cards: name, value, change, arrow, basis
     sources: list[str] = field(default_factory=list)      # plan titles / uploaded files the figures came from
     notes: list[str] = field(default_factory=list)        # qualifiers, sums, unknown filter values
     chartable: bool = True
@@ -73,29 +65,28 @@ class ViewChart:
 
     @property
     def title(self) -> str:
-        return self.title_zh if self.lang == "zh" else self.title_en
+        return getattr(self, f"title_{self.lang}")
 
     @property
     def chart_title(self) -> str:
-        return f"{self.title}({self.unit_label})" if self.lang == "zh" and self.unit_label else (
-            f"{self.title} ({self.unit_label})" if self.unit_label else self.title)
+        return text("deck_chart_title", self.lang, title=self.title, unit=self.unit_label) if self.unit_label \
+            else self.title
 
     @property
     def empty(self) -> bool:
-        return not any(v is not None for s in self.series for v in s.values)
+        return not self.cards and not any(v is not None for s in self.series for v in s.values)
 
     def footnote(self) -> str:
-        t = T[self.lang]
-        sep = ";" if self.lang == "zh" else "; "
         lines = []
         if self.sources:
-            titles = sep.join(f"《{s}》" if self.lang == "zh" else s for s in self.sources)
-            lines.append(f"{t['source']}: {titles}")
+            titles = text("deck_source_sep", self.lang).join(text("deck_source_title", self.lang, title=s)
+                                                             for s in self.sources)
+            lines.append(text("deck_source", self.lang, titles=titles))
         shown = self.notes[:FOOTNOTE_NOTES]  # the footnote box holds about six lines
         lines.extend(shown)
         if len(self.notes) > len(shown):
             more = len(self.notes) - len(shown)
-            lines.append(f"……另有 {more} 条说明" if self.lang == "zh" else f"… {more} more notes")
+            lines.append(text("deck_more_notes", self.lang, n=more))
         return "\n".join(lines)
 
 
@@ -179,9 +170,8 @@ def _source_label(r: Any, lang: str) -> str:
 
 
 def _cells(df: pd.DataFrame, key: str, decimals: int, scale: float, unit: str, lang: str,
-           label) -> tuple[dict[tuple[str, str], float], list[str], list[str]]:
+           label, units: tuple[str, str] = ("", "")) -> tuple[dict[tuple[str, str], float], list[str], list[str]]:
     """(period, key) -> display value; the sources used; footnote notes (qualifiers, restatements)."""
-    t = T[lang]
     values: dict[tuple[str, str], float] = {}
     sources: list[str] = []
     notes: list[str] = []
@@ -192,14 +182,15 @@ def _cells(df: pd.DataFrame, key: str, decimals: int, scale: float, unit: str, l
         src = _source_label(top, lang)
         if src not in sources:
             sources.append(src)
-        cell_name = f"{label(top)} {top['period'] if lang == 'zh' else top['period_en']}"
+        cell_name = f"{label(top)} {top['period'] if lang == 'zh' else top['period_en']}"  # 十二五 is its own label
         if len(cell) > 1:
-            others = " / ".join(_fmt(v / scale, decimals) for v in cell["value_base"].iloc[1:])
-            notes.append(t["restated"].format(cell=cell_name, n=len(cell), top=_fmt(top["value_base"] / scale, decimals),
-                                              others=others, unit=unit))
+            others = " / ".join(fmt.with_unit(v, None, units[0], units[1], decimals, lang)
+                                for v in cell["value_base"].iloc[1:])
+            notes.append(text("deck_restated", lang, cell=cell_name, n=len(cell), others=others,
+                              top=fmt.with_unit(top["value_base"], None, units[0], units[1], decimals, lang)))
         if isinstance(top["qualifier"], str) and top["qualifier"]:
-            shown = format_qualified(_fmt(top["value_base"] / scale, decimals), top["qualifier"], lang)
-            notes.append(f"{cell_name} {shown} {unit}: {t['as_written'].format(text=top['number_text'])}")
+            shown = fmt.with_unit(top["value_base"], top["qualifier"], units[0], units[1], decimals, lang)
+            notes.append(text("deck_as_written", lang, cell=cell_name, value=shown, text=top["number_text"]))
     return values, sources, notes
 
 
@@ -223,15 +214,15 @@ def _by_region(con: duckdb.DuckDBPyConnection, view: Mapping[str, Any], lang: st
     params = view.get("params") or {}
     m = _metric(con, metric_id)
     if m is None:
-        chart.notes.append(f"{T[lang]['unknown']}: metric={metric_id}")
+        chart.notes.append(text("deck_unknown", lang, values=f"metric={metric_id}"))
         chart.title_zh, chart.title_en = metric_id, metric_id
         return chart
     periods, bad_p = _known(con, "periods", "period", _list(params, "periods"))
     regions, bad_r = _known(con, "regions", "region_id", _list(params, "regions") or list(default_regions or []))
     if bad_p or bad_r:
-        chart.notes.append(f"{T[lang]['unknown']}: {', '.join(bad_p + bad_r)}")
+        chart.notes.append(text("deck_unknown", lang, values=", ".join(bad_p + bad_r)))
     scale = _scale(m["display_unit_zh"])
-    unit = m["display_unit_zh"] if lang == "zh" else m["display_unit_en"]
+    unit = m[f"display_unit_{lang}"]
     chart.title_zh, chart.title_en = m["name_zh"], m["name_en"]
     chart.unit_label, chart.number_format = unit, _number_format(int(m["decimals"]))
     if (_list(params, "periods") and not periods) or (_list(params, "regions") and not regions):
@@ -239,9 +230,9 @@ def _by_region(con: duckdb.DuckDBPyConnection, view: Mapping[str, Any], lang: st
     df = _figures(con, [metric_id], periods, regions, recipients_only=recipients_only)
     if df.empty:
         return chart
-    region_col = "region_zh" if lang == "zh" else "region_en"
+    region_col = f"region_{lang}"
     values, chart.sources, notes = _cells(df, "region_id", int(m["decimals"]), scale, unit, lang,
-                                          lambda r: r[region_col])
+                                          lambda r: r[region_col], (m["display_unit_zh"], m["display_unit_en"]))
     chart.notes.extend(notes)
     ps = _ordered_periods(con, periods, df)
     chart.categories = _period_labels(con, ps, lang)
@@ -260,12 +251,12 @@ def _region_metrics(con: duckdb.DuckDBPyConnection, view: Mapping[str, Any], lan
     if reg is None:
         chart.title_zh, chart.title_en = "地区", "Region"
         if region:
-            chart.notes.append(f"{T[lang]['unknown']}: {region}")
+            chart.notes.append(text("deck_unknown", lang, values=region))
         return chart
     wanted = _list(params, "metrics") or _list(params, "metric")
     periods, bad_p = _known(con, "periods", "period", _list(params, "periods"))
     if bad_p:
-        chart.notes.append(f"{T[lang]['unknown']}: {', '.join(bad_p)}")
+        chart.notes.append(text("deck_unknown", lang, values=", ".join(bad_p)))
     wanted = wanted or [REGIONS_DEFAULT[1]]
     mets = con.execute("""SELECT * FROM metrics WHERE metric_id IN (SELECT unnest(?)) ORDER BY sort""",
                        [wanted or [""]]).df()
@@ -276,19 +267,19 @@ def _region_metrics(con: duckdb.DuckDBPyConnection, view: Mapping[str, Any], lan
     same = mets[mets["display_unit_zh"] == first["display_unit_zh"]]
     dropped = mets[mets["display_unit_zh"] != first["display_unit_zh"]]
     if len(dropped):
-        names = ", ".join(dropped["name_zh" if lang == "zh" else "name_en"])
-        chart.notes.append(("单位不同未绘出: " if lang == "zh" else "Other units, not drawn: ") + names)
+        chart.notes.append(text("deck_other_units", lang, names=text("list_sep", lang).join(dropped[f"name_{lang}"])))
     scale = _scale(first["display_unit_zh"])
     decimals = int(same["decimals"].max())
-    unit = first["display_unit_zh"] if lang == "zh" else first["display_unit_en"]
+    unit = first[f"display_unit_{lang}"]
     chart.unit_label, chart.number_format = unit, _number_format(decimals)
     df = _figures(con, list(same["metric_id"]), periods, [region], recipients_only=False)
     if df.empty or (_list(params, "periods") and not periods):
         return chart
-    name_col = "name_zh" if lang == "zh" else "name_en"
+    name_col = f"name_{lang}"
     mnames = dict(zip(same["metric_id"], same[name_col]))
     values, chart.sources, notes = _cells(df, "metric_id", decimals, scale, unit, lang,
-                                          lambda r: mnames[r["metric_id"]])
+                                          lambda r: mnames[r["metric_id"]],
+                                          (first["display_unit_zh"], first["display_unit_en"]))
     chart.notes.extend(notes)
     ps = _ordered_periods(con, periods, df)
     chart.categories = _period_labels(con, ps, lang)
@@ -309,12 +300,12 @@ def _tasks(con: duckdb.DuckDBPyConnection, view: Mapping[str, Any], lang: str, c
         top = TASKS_TOP
     plans = [r[0] for r in con.execute("SELECT DISTINCT plan_id FROM tasks ORDER BY plan_id").fetchall()]
     plan = _one(params, "plan", "plans") or (plans[0] if plans else None)
-    chart.title_zh, chart.title_en = f"各责任单位承担任务数(前{top})", f"Tasks by responsible unit (top {top})"
-    chart.unit_label = "项" if lang == "zh" else "tasks"
+    chart.title_zh, chart.title_en = text("deck_tasks_title", "zh", n=top), text("deck_tasks_title", "en", n=top)
+    chart.unit_label = text("deck_tasks_unit", lang)
     chart.number_format = "#,##0"
     if plan not in plans:
         if plan:
-            chart.notes.append(f"{T[lang]['unknown']}: {plan}")
+            chart.notes.append(text("deck_unknown", lang, values=plan))
         return chart
     df = con.execute(f"""
         SELECT coalesce(unit, ?) AS unit, count(DISTINCT plan_id || task_no) AS tasks,
@@ -324,10 +315,64 @@ def _tasks(con: duckdb.DuckDBPyConnection, view: Mapping[str, Any], lang: str, c
     if df.empty:
         return chart
     chart.categories = list(df["unit"])
-    chart.series = [Series(T[lang]["tasks"], [float(v) for v in df["tasks"]], PALETTE[0])]
+    chart.series = [Series(text("tasks_count", lang), [float(v) for v in df["tasks"]], PALETTE[0])]
     title = con.execute("SELECT CASE WHEN ? = 'en' THEN coalesce(title_en, title) ELSE title END FROM plans "
                         "WHERE plan_id = ?", [lang, plan]).fetchone()
     chart.sources = [title[0] if title else plan]
+    return chart
+
+
+def _headline(con: duckdb.DuckDBPyConnection, view: Mapping[str, Any], lang: str, chart: ViewChart) -> ViewChart:
+    """The overview's headline cards for the view's period (as the page shows them), as big numbers."""
+    params = view.get("params") or {}
+    per = queries.five_year_periods(con)
+    options = list(per["period"])
+    period = _one(params, "period") or (OVERVIEW_DEFAULT if OVERVIEW_DEFAULT in options else
+                                        (options[-1] if options else None))
+    labels = dict(zip(per["period"], per[f"label_{lang}"]))
+    short = {p: (p if lang == "zh" else lab.split(" (")[0]) for p, lab in labels.items()}  # 十一五 / 11th FYP
+    chart.title_zh = chart.title_en = chart.name
+    if period is None:
+        return chart
+    if period not in options:
+        chart.notes.append(text("deck_unknown", lang, values=period))
+        return chart
+    chart.unit_label = ""
+    cards = queries.headline_cards(con, period)
+    for r in cards.to_dict("records"):
+        card = dict(name=r[f"metric_{lang}"], value="—", change="", arrow="off", basis="")
+        if r["basis"] != "missing":
+            card["value"] = fmt.with_unit(r["value_base"], r["qualifier"], r["display_unit_zh"], r["display_unit_en"],
+                                          r["decimals"], lang)
+            card["basis"] = text("stated_total", lang) if r["basis"] == "stated" else \
+                text("sum_of_regions", lang, n=r["n_parts"])
+            prev = r["prev_value_base"]
+            if prev == prev and prev:
+                change = r["value_base"] / prev
+                card["change"] = f"{text('vs_prev', lang, p=short.get(r['prev_period'], r['prev_period']))} " \
+                                 f"{fmt.ratio(change, lang)}"
+                card["arrow"] = fmt.direction(change)
+        chart.cards.append(card)
+    chart.notes.insert(0, text("deck_period", lang, period=labels.get(period, period)))
+    chart.notes.append(text("source_plans", lang))
+    return chart
+
+
+def _presentable(chart: ViewChart) -> ViewChart:
+    """What a slide can show: no category without a value (an empty 十三五 column), English money in bn / m yuan."""
+    if chart.series and chart.categories:
+        keep = [i for i in range(len(chart.categories)) if any(s.values[i] is not None for s in chart.series)]
+        if len(keep) < len(chart.categories):
+            chart.categories = [chart.categories[i] for i in keep]
+            for s in chart.series:
+                s.values = [s.values[i] for i in keep]
+        chart.series = [s for s in chart.series if any(v is not None for v in s.values)]
+    if chart.lang == "en" and chart.unit_label == "CNY 100m":  # values in 亿元 (1e8 yuan)
+        top = max((abs(v) for s in chart.series for v in s.values if v is not None), default=0.0) * 1e8
+        size, unit = fmt.chart_unit("亿元", "CNY 100m", "en", top)
+        for s in chart.series:
+            s.values = [None if v is None else round(v * 1e8 / size, 2) for v in s.values]
+        chart.unit_label = unit
     return chart
 
 
@@ -335,8 +380,8 @@ def view_chart_data(con: duckdb.DuckDBPyConnection, view: Mapping[str, Any] | pd
                     lang: str = "zh") -> ViewChart:
     """The chart of a saved view (a get_view() dict or list_views() row)."""
 
-    if lang not in T:
-        raise ValueError(f"语言只能是 zh 或 en: {lang!r}")
+    if lang not in LANGS:
+        raise CodedError("deck_err_lang", lang=repr(lang))
     view = dict(view)
     if isinstance(view.get("params"), str):
         import json
@@ -347,10 +392,14 @@ def view_chart_data(con: duckdb.DuckDBPyConnection, view: Mapping[str, Any] | pd
     chart = ViewChart(view_id=int(vid) if vid is not None and not pd.isna(vid) else None, name=str(view["name"]),
                       page=page, lang=lang, title_zh=str(view["name"]), title_en=str(view["name"]),
                       url=view_url(view))
+    return _presentable(_view_chart(con, view, params, page, lang, chart))
+
+
+def _view_chart(con, view: dict, params: Mapping[str, Any], page: str, lang: str, chart: ViewChart) -> ViewChart:
     if page == "funding":
         return _by_region(con, view, lang, _one(params, "metric") or "aid_funding", None, chart)
     if page == "overview":
-        return _by_region(con, view, lang, "aid_funding", None, chart)
+        return _headline(con, view, lang, chart)
     if page == "cooperation":
         return _by_region(con, view, lang, _one(params, "metric") or "agreement_amount", COOPERATION_REGIONS, chart,
                           recipients_only=False)
@@ -414,65 +463,152 @@ def _rgb(color: str | None):
         return None
 
 
+def _axis_format(chart: ViewChart) -> tuple[str, str]:
+    """(value axis, data labels) number formats by unit: whole ticks from 10 up (never "100.00"), labels with the
+    metric's decimals only where a value has them."""
+    values = [abs(v) for s in chart.series for v in s.values if v is not None]
+    top = max(values, default=0.0)
+    axis = "#,##0" if top >= 10 else "#,##0.0"
+    has_fraction = any(abs(v - round(v)) > 1e-9 for v in values)
+    return axis, ("General" if has_fraction else "#,##0")  # 92.34 and 82.5, not 82.50
+
+
+def _link(slide, left, top, width, height, url: str, lang: str) -> None:
+    """The view's absolute address as a clickable line (readable, not percent-encoded)."""
+    from urllib.parse import unquote
+
+    from pptx.dml.color import RGBColor
+    from pptx.util import Pt
+
+    box = slide.shapes.add_textbox(left, top, width, height)
+    box.text_frame.word_wrap = True
+    p = box.text_frame.paragraphs[0]
+    lead = p.add_run()
+    lead.text = text("deck_link", lang) + " "
+    lead.font.size = Pt(10)
+    lead.font.color.rgb = RGBColor(0x55, 0x55, 0x55)
+    _set_ea(lead.font)
+    run = p.add_run()
+    run.text = unquote(url)
+    run.font.size = Pt(10)
+    run.font.color.rgb = RGBColor(0x0B, 0x5C, 0xAD)
+    run.hyperlink.address = url
+    _set_ea(run.font)
+
+
+def view_link(chart: ViewChart) -> str:
+    """The view's absolute link from the base_url setting; '' when no base URL is configured."""
+    base = settings.get("base_url").strip().rstrip("/")
+    if not base or not chart.url:
+        return ""
+    return f"{base}/{chart.url.lstrip('/')}"
+
+
+def _cards(slide, chart: ViewChart, top, height, W) -> None:
+    """Headline cards as big numbers, side by side across the slide."""
+    from pptx.enum.text import PP_ALIGN
+    from pptx.util import Inches
+
+    n = max(len(chart.cards), 1)
+    gap = Inches(0.25)
+    left0 = Inches(0.5)
+    w = int((W - Inches(1.0) - gap * (n - 1)) / n)
+    arrows = {"up": "▲ ", "down": "▼ ", "off": ""}
+    for i, card in enumerate(chart.cards):
+        left = left0 + i * (w + gap)
+        frame = slide.shapes.add_shape(1, left, top, w, height)  # 1: rectangle
+        frame.fill.solid()
+        frame.fill.fore_color.rgb = _rgb("#F2F3F5")
+        frame.line.fill.background()
+        _text(slide, left + Inches(0.15), top + Inches(0.3), w - Inches(0.3), Inches(0.6), card["name"], 20,
+              color="#333333")
+        # the value on one line where it can be: CJK glyphs are about one em wide, Latin about half
+        em = sum(1.0 if ord(ch) > 0x2E80 else 0.55 for ch in card["value"])
+        size = max(18, min(44, int((w - Inches(0.5)) / 12700 * 0.75 / max(em, 1))))  # box margins, font metrics
+        _text(slide, left + Inches(0.15), top + int(height * 0.3), w - Inches(0.3), Inches(1.3), card["value"], size,
+              bold=True, color="#111111")
+        if card["change"]:
+            color = {"up": "#1B7F3B", "down": "#B3261E"}.get(card["arrow"], "#555555")
+            _text(slide, left + Inches(0.15), top + int(height * 0.58), w - Inches(0.3), Inches(0.9),
+                  arrows[card["arrow"]] + card["change"], 16, color=color)
+        if card["basis"]:
+            _text(slide, left + Inches(0.15), top + height - Inches(0.7), w - Inches(0.3), Inches(0.45),
+                  card["basis"], 14, color="#555555", align=PP_ALIGN.LEFT)
+
+
 def _chart_slide(prs, chart: ViewChart) -> None:
     from pptx.chart.data import CategoryChartData
     from pptx.enum.chart import XL_CHART_TYPE, XL_LEGEND_POSITION
     from pptx.enum.text import PP_ALIGN
     from pptx.util import Inches, Pt
 
-    t = T[chart.lang]
+    lang = chart.lang
     slide = prs.slides.add_slide(prs.slide_layouts[6])  # blank
-    W = prs.slide_width
-    _text(slide, Inches(0.5), Inches(0.3), W - Inches(1.0), Inches(0.8), chart.name, 26, bold=True)
+    W, H = prs.slide_width, prs.slide_height
+    _text(slide, Inches(0.5), Inches(0.25), W - Inches(1.0), Inches(0.7), chart.name, 28, bold=True)
     foot = chart.footnote()
-    if chart.url:
-        foot = (foot + "\n" if foot else "") + f"{t['link']}: {chart.url}"
+    link = view_link(chart)
+    n_foot = len(foot.split("\n")) if foot else 0
+    foot_h = Inches(0.2) * n_foot + (Inches(0.25) if link else 0)  # 9-10 pt lines
+    body_top = Inches(1.05)
+    body_h = H - body_top - foot_h - Inches(0.3)
     if not chart.chartable:
-        _text(slide, Inches(0.5), Inches(3.0), W - Inches(1.0), Inches(1.0), t["no_chart"], 24,
+        _text(slide, Inches(0.5), Inches(3.0), W - Inches(1.0), Inches(1.0), text("deck_no_chart", lang), 24,
               color="#666666", align=PP_ALIGN.CENTER)
+    elif chart.cards:
+        _cards(slide, chart, body_top + Inches(0.2), body_h - Inches(0.2), W)
     elif chart.empty:
-        _text(slide, Inches(0.5), Inches(1.2), W - Inches(1.0), Inches(0.5), chart.chart_title, 16)
-        _text(slide, Inches(0.5), Inches(3.0), W - Inches(1.0), Inches(1.0), t["no_data"], 32,
+        _text(slide, Inches(0.5), body_top, W - Inches(1.0), Inches(0.5), chart.chart_title, 16)
+        _text(slide, Inches(0.5), Inches(3.0), W - Inches(1.0), Inches(1.0), text("deck_no_data", lang), 32,
               color="#666666", align=PP_ALIGN.CENTER)
     else:
-        data = CategoryChartData(number_format=chart.number_format)
+        axis_fmt, label_fmt = _axis_format(chart)
+        data = CategoryChartData(number_format=label_fmt)
         data.categories = chart.categories
         for s in chart.series:
-            data.add_series(s.name, s.values, number_format=chart.number_format)
-        gf = slide.shapes.add_chart(XL_CHART_TYPE.COLUMN_CLUSTERED, Inches(0.5), Inches(1.1),
-                                    W - Inches(1.0), Inches(4.9), data)
+            data.add_series(s.name, s.values, number_format=label_fmt)
+        gf = slide.shapes.add_chart(XL_CHART_TYPE.COLUMN_CLUSTERED, Inches(0.4), body_top,
+                                    W - Inches(0.8), body_h, data)
         c = gf.chart
-        c.font.size = Pt(12)
+        c.font.size = Pt(14)
         _set_ea(c.font)
         c.has_title = True
         c.chart_title.text_frame.text = chart.chart_title
         for p in c.chart_title.text_frame.paragraphs:
             for run in p.runs:
-                run.font.size = Pt(16)
+                run.font.size = Pt(18)
                 run.font.bold = True
                 _set_ea(run.font)
         c.has_legend = len(chart.series) > 1
         if c.has_legend:
-            c.legend.position = XL_LEGEND_POSITION.BOTTOM
+            c.legend.position = XL_LEGEND_POSITION.RIGHT
             c.legend.include_in_layout = False
+            c.legend.font.size = Pt(14)
         va = c.value_axis
-        va.tick_labels.number_format = chart.number_format
+        va.tick_labels.number_format = axis_fmt
         va.tick_labels.number_format_is_linked = False
         va.has_major_gridlines = True
+        va.major_gridlines.format.line.color.rgb = _rgb("#D9D9D9")
+        va.format.line.fill.background()
+        c.category_axis.tick_labels.font.size = Pt(14)
         plot = c.plots[0]
-        plot.gap_width = 80
+        plot.gap_width = 60
+        plot.overlap = -5
         plot.has_data_labels = True
         dl = plot.data_labels
-        dl.number_format = chart.number_format
+        dl.number_format = label_fmt
         dl.number_format_is_linked = False
-        dl.font.size = Pt(10)
+        dl.font.size = Pt(12)
         for s, ser in zip(chart.series, plot.series):
             rgb = _rgb(s.color)
             if rgb is not None:
                 ser.format.fill.solid()
                 ser.format.fill.fore_color.rgb = rgb
+    y = H - foot_h - Inches(0.2)
     if foot:
-        _text(slide, Inches(0.5), Inches(6.1), W - Inches(1.0), Inches(1.3), foot, 10, color="#555555")
+        _text(slide, Inches(0.5), y, W - Inches(1.0), Inches(0.2) * n_foot, foot, 10, color="#555555")
+    if link:
+        _link(slide, Inches(0.5), H - Inches(0.45), W - Inches(1.0), Inches(0.3), link, lang)
 
 
 def build_deck(con: duckdb.DuckDBPyConnection, views: Sequence[Mapping[str, Any]] | pd.DataFrame,
@@ -485,15 +621,15 @@ def build_deck(con: duckdb.DuckDBPyConnection, views: Sequence[Mapping[str, Any]
     if isinstance(views, pd.DataFrame):
         views = views.to_dict("records")
     charts = [view_chart_data(con, v, lang) for v in views]
-    t = T[lang]
     prs = Presentation()
     prs.slide_width, prs.slide_height = Inches(13.333), Inches(7.5)
     W = prs.slide_width
-    title = title or ("上海市对口支援与合作交流" if lang == "zh" else "Shanghai counterpart support and cooperation")
+    title = title or text("deck_title", lang)
     s = prs.slides.add_slide(prs.slide_layouts[6])
     _text(s, Inches(0.8), Inches(2.4), W - Inches(1.6), Inches(1.4), title, 36, bold=True, align=PP_ALIGN.CENTER)
-    sub = f"{date.today().isoformat()}  ·  {len(charts)} {t['views']}" if lang == "en" else \
-        f"{date.today():%Y年%m月%d日}  ·  共 {len(charts)} {t['views']}"
+    today = date.today()
+    sub = text("deck_subtitle", lang, d=f"{today.year}年{today.month}月{today.day}日" if lang == "zh" else
+               today.isoformat(), n=len(charts))
     _text(s, Inches(0.8), Inches(4.0), W - Inches(1.6), Inches(0.8), sub, 18, color="#555555", align=PP_ALIGN.CENTER)
     for chart in charts:
         _chart_slide(prs, chart)

@@ -26,6 +26,7 @@ from urllib.parse import parse_qs, quote, urlencode, urlsplit
 import duckdb
 import pandas as pd
 
+from common.messages import CodedError
 from common.pages import param_prefix
 from store import db
 
@@ -38,6 +39,11 @@ _PAGE_RE = re.compile(r"^[a-z][a-z0-9_]{0,39}$")
 COLUMNS = ["view_id", "name", "page", "params", "position", "created_at", "updated_at", "url"]
 
 
+
+class ViewError(CodedError, ValueError):
+    """A refused saved-view operation: a catalogue code and parameters, rendered in the reader's language."""
+
+
 # --- params and links ------------------------------------------------------------------------------
 
 def _scalar(key: str, value: Any) -> str:
@@ -45,8 +51,7 @@ def _scalar(key: str, value: Any) -> str:
         return "1" if value else "0"
     if isinstance(value, (str, int, float)):
         return str(value)
-    raise ValueError(f"参数 “{key}” 的值必须是文字、数字或文字列表，收到 {type(value).__name__}。"
-                     f" (param {key!r} must be a string, number or list of strings)")
+    raise ViewError("view_err_param_type", param=key, got=type(value).__name__)
 
 
 def _prefixes(page: str | None) -> tuple[str, ...]:
@@ -71,11 +76,11 @@ def normalize_params(params: Mapping[str, Any] | None, page: str | None = None) 
     if params is None:
         return {}
     if not isinstance(params, Mapping):
-        raise ValueError(f"视图参数必须是字典 (params must be a dict), 收到 {type(params).__name__}")
+        raise ViewError("view_err_params_dict", got=type(params).__name__)
     out: dict[str, str | list[str]] = {}
     for raw_key, value in params.items():
         if not isinstance(raw_key, str) or not raw_key.strip():
-            raise ValueError(f"参数名必须是非空文字 (param names must be non-empty strings): {raw_key!r}")
+            raise ViewError("view_err_param_name", param=repr(raw_key))
         key = _strip_prefix(raw_key, page)
         if value is None:
             continue
@@ -84,8 +89,7 @@ def normalize_params(params: Mapping[str, Any] | None, page: str | None = None) 
             items = [v for v in items if v != ""]
             bad = [v for v in items if "," in v]
             if bad:
-                raise ValueError(f"参数 “{key}” 的列表值不能含逗号(逗号在链接中用作分隔): {bad} "
-                                 f"(list values may not contain commas)")
+                raise ViewError("view_err_comma", param=key, bad=bad)
             if items:
                 out[key] = items
         else:
@@ -168,11 +172,10 @@ def get_view(con: duckdb.DuckDBPyConnection, view_id: int) -> dict[str, Any] | N
 
 def _clean_name(name: Any) -> str:
     if not isinstance(name, str) or not name.strip():
-        raise ValueError("视图名称不能为空。 (view name is required)")
+        raise ViewError("view_err_name_empty")
     name = " ".join(name.split())
     if len(name) > NAME_MAX:
-        raise ValueError(f"视图名称不能超过 {NAME_MAX} 个字符(现为 {len(name)} 个)。 "
-                         f"(view name longer than {NAME_MAX} characters)")
+        raise ViewError("view_err_name_long", max=NAME_MAX, n=len(name))
     return name
 
 
@@ -180,12 +183,12 @@ def _check_unique(con: duckdb.DuckDBPyConnection, name: str, except_id: int | No
     hit = con.execute("SELECT view_id FROM saved_views WHERE name = ? AND view_id IS DISTINCT FROM ?",
                       [name, except_id]).fetchone()
     if hit:
-        raise ValueError(f"已有同名视图“{name}”(编号 {hit[0]})，请换一个名称。 (a view with this name exists)")
+        raise ViewError("view_err_name_taken", name=name, id=hit[0])
 
 
 def _require(con: duckdb.DuckDBPyConnection, view_id: int) -> None:
     if con.execute("SELECT 1 FROM saved_views WHERE view_id = ?", [int(view_id)]).fetchone() is None:
-        raise ValueError(f"视图 {view_id} 不存在。 (no saved view {view_id})")
+        raise ViewError("view_err_missing", id=view_id)
 
 
 def _ordered_ids(con: duckdb.DuckDBPyConnection) -> list[int]:
@@ -204,7 +207,7 @@ def save_view(path: str | os.PathLike | None, name: str, page: str, params: Mapp
     """Saves a new view at the end of the deck and returns its view_id; duplicate names are refused."""
     name = _clean_name(name)
     if not isinstance(page, str) or not _PAGE_RE.match(page):
-        raise ValueError(f"页面标识无效: {page!r}(应为小写英文，如 funding)。 (invalid page key)")
+        raise ViewError("view_err_page", page=repr(page))
     params_json = json.dumps(normalize_params(params, page), ensure_ascii=False, sort_keys=True)
     with db.write_transaction(path) as con:
         _check_unique(con, name)
@@ -244,7 +247,7 @@ def delete_view(path: str | os.PathLike | None, view_id: int) -> None:
 def move_view(path: str | os.PathLike | None, view_id: int, new_position: int) -> None:
     """Moves a view to new_position (0-based; clamped to the deck, so 'move down' at the end is a no-op)."""
     if isinstance(new_position, bool) or not isinstance(new_position, int):
-        raise ValueError(f"位置必须是整数 (position must be an integer): {new_position!r}")
+        raise ViewError("view_err_position", pos=repr(new_position))
     with db.write_transaction(path) as con:
         _require(con, view_id)
         ids = [i for i in _ordered_ids(con) if i != int(view_id)]
@@ -256,12 +259,11 @@ def reorder_views(path: str | os.PathLike | None, view_ids: list[int]) -> None:
     """Sets the deck order; view_ids must list every saved view exactly once."""
     wanted = [int(v) for v in view_ids]
     if len(set(wanted)) != len(wanted):
-        raise ValueError(f"排序中有重复的视图编号: {wanted} (duplicate view ids)")
+        raise ViewError("view_err_order_dup", ids=wanted)
     with db.write_transaction(path) as con:
         existing = _ordered_ids(con)
         if set(wanted) != set(existing):
             missing = sorted(set(existing) - set(wanted))
             unknown = sorted(set(wanted) - set(existing))
-            raise ValueError(f"排序必须包含全部视图且仅一次: 缺少 {missing}，不存在 {unknown}。 "
-                             f"(order must list every saved view once)")
+            raise ViewError("view_err_order", missing=missing, unknown=unknown)
         _write_positions(con, wanted)

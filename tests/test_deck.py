@@ -75,10 +75,10 @@ def test_chart_data_english(with_views):
         c = view_chart_data(con, list_views(con).iloc[0], lang="en")
     finally:
         con.close()
-    assert c.chart_title == "Aid funding (CNY 100m)"
+    assert c.chart_title == "Aid funding (bn yuan)"  # never "CNY 100m"
     assert c.categories[1].startswith("12th FYP")
     assert dict(zip(c.categories, next(s for s in c.series if s.name == "Kashgar, Xinjiang").values))[
-        c.categories[1]] == pytest.approx(92.34)
+        c.categories[1]] == pytest.approx(9.234)
 
 
 def test_chart_data_cooperation_and_regions(path):
@@ -129,7 +129,7 @@ def test_build_deck(with_views, tmp_path):
         assert series[region]["十一五"] == pytest.approx(v)
     assert "亿元" in chart.chart_title.text_frame.text and "援助资金" in chart.chart_title.text_frame.text
     assert chart.has_legend
-    assert chart.value_axis.tick_labels.number_format == "#,##0.00"
+    assert chart.value_axis.tick_labels.number_format == "#,##0"  # ticks read 100, not 100.00
     kashgar = next(s for s in chart.plots[0].series if s.name == "新疆喀什")
     assert str(kashgar.format.fill.fore_color.rgb) == "E69F00"
     text = _texts(slides[1])
@@ -139,7 +139,7 @@ def test_build_deck(with_views, tmp_path):
     # 2: the stated total keeps its qualifier in the footnote
     series = _series(_chart(slides[2]))
     assert series["援助资金"] == {"十一五": pytest.approx(21.96), "十二五": pytest.approx(135)}
-    assert "135+ 亿元: 文中为“135亿余元”" in _texts(slides[2])
+    assert "135亿余元：文中为“135亿余元”" in _texts(slides[2])
 
     # 3: tasks by responsible unit
     chart = _chart(slides[3])

@@ -7,7 +7,6 @@ before navigation.run() on reruns.
 """
 from __future__ import annotations
 
-import re
 import tempfile
 from datetime import date
 from pathlib import Path
@@ -16,6 +15,7 @@ from urllib.parse import parse_qsl, urlsplit
 import duckdb
 import streamlit as st
 
+from common.messages import CodedError
 from common.pages import page as catalogue_page
 from common.pages import param_prefix
 from outputs import views as mv
@@ -50,11 +50,8 @@ def _list() -> list[dict]:
 
 
 def _message(exc: Exception) -> str:
-    """The Chinese part of a outputs.views error (they end with an English gloss in brackets)."""
-    text = str(exc)
-    if lang() == "zh":
-        text = re.sub(r"\s*\((?=[^()]*[A-Za-z])[^()（）]*\)\s*$", "", text).strip() or str(exc)
-    return text
+    """A failed write in the user's language: coded errors render per language, others as they are."""
+    return exc.message(lang()) if isinstance(exc, CodedError) else str(exc)
 
 
 def _query(view: dict, present: bool) -> list[tuple[str, str]]:
