@@ -436,3 +436,8 @@ def data_status(con) -> dict[str, pd.DataFrame]:
                           FROM batches ORDER BY batch_id DESC""")
     info = _df(con, "SELECT key, value FROM build_info")
     return {"plans": plans, "batches": batches, "build_info": info}
+
+
+def plan_titles(con) -> pd.DataFrame:
+    """Every plan's title in both languages (English falls back to the Chinese title), for showing names, not ids."""
+    return _df(con, "SELECT plan_id, title AS title_zh, coalesce(title_en, title) AS title_en FROM plans ORDER BY plan_id")

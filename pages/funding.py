@@ -7,10 +7,12 @@ from common.pages import param_prefix
 from metrics import formatting as fmt
 from ui import charts, data, frame, state, views_panel
 from ui.i18n import lang, t
+from ui.theme import presenting
 from ui.widgets import empty_state, figures_table
 
 PAGE = param_prefix("funding")  # prefix of this page's filters in the URL and session state
 METRICS = ("aid_funding", "aid_projects")
+TABS = ("grouped", "across", "shares", "per_project", "annualised")  # tab ids: message keys and ?funding_tab=
 DRILL_ROWS = 200
 
 
@@ -24,10 +26,9 @@ def render() -> None:
     recipients = data.funding_by_period_region()  # all recipient cells, to offer only regions that have figures
     region_opts = [r for r in regs["region_id"] if r in set(recipients["region_id"])]
     period_opts = list(per["period"])
-    defaults = {"metric": "aid_funding", "periods": [p for p in period_opts if p != "十四五"] or period_opts,
-                "regions": []}
+    defaults = _defaults(period_opts)
     state.page_state(PAGE, defaults, {"metric": list(mets["metric_id"]), "periods": period_opts,
-                                      "regions": region_opts})
+                                      "regions": region_opts, "tab": TABS})
     mnames = dict(zip(mets["metric_id"], mets[f"name_{lang()}"]))
     pnames = dict(zip(per["period"], per[f"label_{lang()}"]))
     rnames = dict(zip(regs["region_id"], regs[f"name_{lang()}"]))
@@ -49,48 +50,93 @@ def render() -> None:
 
     empty_periods = [p for p in periods if p not in set(df["period"])]
     if empty_periods:
-        empty_state(t("no_data_period", period="、".join(pnames.get(p, p) for p in empty_periods), metric=mname))
+        empty_state(t("no_data_period", period=t("list_sep").join(pnames.get(p, p) for p in empty_periods),
+                      metric=mname))
     if df.empty:
         return
 
-    tabs = st.tabs([t("grouped"), t("across"), t("shares"), t("per_project"), t("annualised")])
-    with tabs[0]:
-        charts.show(charts.bars_by_region(df, f"{mname} · {t('grouped')}", unit_zh, unit_en, dec),
-                    key="funding_grouped")
-    with tabs[1]:
-        fig = charts.bars_by_region(df, f"{mname} · {t('across')}", unit_zh, unit_en, dec, kind="line")
-        charts.show(fig, key="funding_across")
-    with tabs[2]:
-        sh = data.shares(metric_id=s["metric"], periods=periods, regions=s["regions"] or None)
-        charts.show(charts.share_bars(sh, f"{mname} · {t('share_of_period')}"), key="funding_shares")
-    with tabs[3]:
-        pp = data.per_project(periods=periods, regions=s["regions"] or None)
-        pp = pp[pp["region_level"] != "scope"]
-        if pp.empty:
-            empty_state(t("no_data"))
-        else:
-            pp["value_base"] = pp["per_project_base"]
-            pp["qualifier"] = pp["qualifier_funding"]
-            unit = t("per_project_unit")
-            charts.show(charts.bars_by_region(pp, f"{t('per_project')} ({unit})", "万元", unit, 1,
-                                              y_unit=unit), key="funding_per_project")
-    with tabs[4]:
-        an = data.annualised(metric_id=s["metric"], periods=periods, regions=s["regions"] or None)
-        an = an[an["region_level"] != "scope"]
-        unit = t("per_year", unit=fmt.unit_label(unit_zh, unit_en, lang()))
-        charts.show(charts.bars_by_region(an, f"{mname} · {t('annualised')} ({unit})", unit_zh, unit_en, dec,
-                                          value_col="per_year_base", y_unit=unit), key="funding_annualised")
+    charts_by_tab = {
+        "grouped": lambda: charts.show(charts.bars_by_region(df, f"{mname} · {t('grouped')}", unit_zh, unit_en, dec),
+                                       key="funding_grouped", on_select=_drill_from_chart),
+        "across": lambda: charts.show(charts.bars_by_region(df, f"{mname} · {t('across')}", unit_zh, unit_en, dec,
+                                                            kind="line"), key="funding_across",
+                                      on_select=_drill_from_chart),
+        "shares": lambda: _shares(s, periods, mname),
+        "per_project": lambda: _per_project(periods, s),
+        "annualised": lambda: _annualised(s, periods, mname, unit_zh, unit_en, dec),
+    }
+    if presenting():  # the slide: the view's one chart
+        charts_by_tab[s["tab"]]()
+        return
+    labels = {tab: t(tab) for tab in TABS}
+    st.session_state["funding_tabs"] = labels[s["tab"]]  # the widget follows the filter (URL, saved view)
+    containers = st.tabs(list(labels.values()), key="funding_tabs", on_change=_tab_changed, args=(labels,))
+    for tab, box in zip(TABS, containers):
+        if box.open is not False:
+            with box:
+                charts_by_tab[tab]()
 
     st.subheader(t("drilldown"))
     cells = {f"{r.period}|{r.region_id}": f"{pnames.get(r.period, r.period)} · {rnames.get(r.region_id)}"
              for r in df.itertuples()}
-    pick = st.selectbox(t("drill_pick"), list(cells), key=f"{PAGE}_drill", format_func=lambda k: cells[k])
+    if s["drill"] and s["drill"] not in cells:
+        cells[s["drill"]] = s["drill"]
+    st.caption(t("drill_hint"))
+    pick = st.selectbox(t("drill_pick"), [""] + list(cells), key=f"{PAGE}_drill",
+                        format_func=lambda k: cells.get(k, t("choose")) if k else t("choose"))
+    state.sync(PAGE, _defaults(period_opts))
     if pick:
-        period, region = pick.split("|")
+        period, region = pick.split("|", 1)
         detail = data.figure_search(periods=[period], regions=[region], limit=DRILL_ROWS)
-        detail["source"] = detail["plan_id"].fillna(detail["upload_file"])
-        detail["period_zh"] = detail["period_en"] = detail["period"]
         figures_table(detail, key="funding_drill_table")
 
+
+def _defaults(period_opts: list[str]) -> dict:
+    return {"metric": "aid_funding", "periods": [p for p in period_opts if p != "十四五"] or period_opts,
+            "regions": [], "tab": TABS[0], "drill": ""}
+
+
+def _tab_changed(labels: dict) -> None:
+    chosen = st.session_state.get("funding_tabs")
+    st.session_state[f"{PAGE}_tab"] = next((k for k, v in labels.items() if v == chosen), TABS[0])
+
+
+def _drill_from_chart() -> None:
+    """A bar or point selected on the chart opens its figures below (and lands in the URL as ?funding_drill=)."""
+    for key in ("funding_grouped", "funding_across"):
+        event = st.session_state.get(key)
+        points = (event or {}).get("selection", {}).get("points", []) if event else []
+        for point in points:
+            custom = point.get("customdata")
+            if isinstance(custom, (list, tuple)) and len(custom) >= 2:
+                st.session_state[f"{PAGE}_drill"] = f"{custom[1]}|{custom[0]}"
+                return
+
+
+def _shares(s: dict, periods: list[str], mname: str) -> None:
+    sh = data.shares(metric_id=s["metric"], periods=periods, regions=s["regions"] or None)
+    charts.show(charts.share_bars(sh, f"{mname} · {t('share_of_period')}"), key="funding_shares")
+
+
+def _per_project(periods: list[str], s: dict) -> None:
+    pp = data.per_project(periods=periods, regions=s["regions"] or None)
+    pp = pp[pp["region_level"] != "scope"]
+    if pp.empty:
+        empty_state(t("no_data"))
+        return
+    pp["value_base"] = pp["per_project_base"]
+    pp["qualifier"] = pp["qualifier_funding"]
+    unit = t("per_project_unit")
+    charts.show(charts.bars_by_region(pp, f"{t('per_project')} ({unit})", "万元", "10k yuan", 1, y_unit=unit),
+                key="funding_per_project")
+
+
+def _annualised(s: dict, periods: list[str], mname: str, unit_zh, unit_en, dec) -> None:
+    an = data.annualised(metric_id=s["metric"], periods=periods, regions=s["regions"] or None)
+    an = an[an["region_level"] != "scope"]
+    factor, base_unit = fmt.chart_unit(unit_zh, unit_en, lang(), an["per_year_base"].abs().max() if len(an) else None)
+    unit = t("per_year", unit=base_unit)
+    charts.show(charts.bars_by_region(an, f"{mname} · {t('annualised')} ({unit})", unit_zh, unit_en, dec,
+                                      value_col="per_year_base", y_unit=unit, factor=factor), key="funding_annualised")
 
 frame.show(render)

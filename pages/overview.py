@@ -7,6 +7,7 @@ from common.pages import param_prefix
 from metrics import formatting as fmt
 from ui import charts, data, frame, state, views_panel
 from ui.i18n import STRINGS, lang, t
+from ui.theme import presenting
 from ui.widgets import empty_state, table
 
 PAGE = param_prefix("overview")  # prefix of this page's filters in the URL and session state
@@ -47,6 +48,9 @@ def render() -> None:
             missing.append(name)
     if missing:
         empty_state(t("no_data_period", period=names.get(period, period), metric=t("list_sep").join(missing)))
+
+    if presenting():  # the slide: title and headline cards
+        return
 
     st.subheader(t("funding_by_period"))
     df = data.funding_by_period_region(metric_id="aid_funding")

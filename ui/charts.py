@@ -16,6 +16,7 @@ from ui import state
 from ui.i18n import STRINGS as _STRINGS
 from ui.i18n import lang, t
 from ui.theme import FONT_STACK, presenting
+from ui.widgets import source_name
 
 FALLBACK_COLOR = "#888888"
 
@@ -121,7 +122,7 @@ def plotly_config(fig: go.Figure, title: str | None = None, selectable: bool = F
     by plotly.js (no network), at slide size and 2x (3x when presenting)."""
     sz = style()
     height = int(fig.layout.height or sz["height"])
-    remove = [b for b in MODEBAR_REMOVE if not (selectable and b in ("select2d", "lasso2d"))]
+    remove = list(MODEBAR_REMOVE)  # selection is by click (points): box and lasso tools stay out
     name = export_name(title if title is not None else (fig.layout.title.text or ""))
     return {"displaylogo": False, "displayModeBar": True if presenting() else "hover",
             "modeBarButtonsToRemove": remove,
@@ -168,7 +169,7 @@ def _hover(row, unit_zh: str, unit_en: str, decimals, value_col: str = "value_ba
     if isinstance(row.get("others_text"), str) and row["others_text"]:
         parts.append(f"{t('others')}: {row['others_text']}")
     if isinstance(row.get("source"), str):
-        parts.append(f"{t('source')}: {row['source']}")
+        parts.append(f"{t('source')}: {source_name(row['source'])}")
     return "<br>".join(parts)
 
 
@@ -189,7 +190,9 @@ def bars_by_region(df: pd.DataFrame, title: str, unit_zh: str, unit_en: str, dec
         texts = [text_fn(r) if text_fn else fmt.qualified(r[value_col] / factor, r.get("qualifier"), label_dec,
                                                                  lang())
                  for _, r in sub.iterrows()]
-        common = dict(x=xs, y=ys, name=_label(first, "region"), text=texts, customdata=[region_id] * len(sub),
+        # customdata [region, period]: a selected bar or point opens the figures behind it (pages' drill-down)
+        common = dict(x=xs, y=ys, name=_label(first, "region"), text=texts,
+                      customdata=[[region_id, p] for p in sub["period"]],
                       hovertext=[_hover(r, unit_zh, unit_en, decimals, value_col) for _, r in sub.iterrows()],
                       hoverinfo="text")
         color = first.get("region_color") or FALLBACK_COLOR
@@ -215,7 +218,8 @@ def share_bars(df: pd.DataFrame, title: str) -> go.Figure:
             name=_label(first, "region"), marker_color=first.get("region_color") or FALLBACK_COLOR,
             text=[f"{v * 100:.1f}%" for v in sub["share"]], textposition="inside",
             hovertext=[f"<b>{_label(r, 'region')}</b> · {_label(r, 'period')}<br>{r['share'] * 100:.1f}%"
-                       f"<br>{t('source')}: {r.get('source')}" for _, r in sub.iterrows()], hoverinfo="text",
+                       f"<br>{t('source')}: {source_name(r.get('source'))}" for _, r in sub.iterrows()],
+            hoverinfo="text",
         ))
     fig.update_layout(barmode="stack")
     return _layout(fig, title, "%")

@@ -15,7 +15,7 @@ import streamlit as st
 from common.pages import catalogue
 from common.paths import ROOT
 from loaders.build import ensure_database
-from ui import theme
+from ui import theme, views_panel
 from ui.i18n import language_switch, t
 
 _run = threading.local()  # one script run per thread: "is the frame running a page on this thread?"
@@ -49,16 +49,27 @@ def run() -> None:
     ensure_database()
     navigation = st.navigation(navigation_pages())
     language_switch()  # after navigation so the switch sits below the page list
+    # presenting: a page without the saved-views bar (upload) still gets a way out, at the top
+    top = st.container() if theme.presenting() else None
+    st.session_state["_present_bar_drawn"] = False
     _run.depth = getattr(_run, "depth", 0) + 1
     try:
         navigation.run()
     finally:
         _run.depth -= 1
+    if top is not None and not views_panel.drawn():
+        with top:
+            views_panel.exit_bar()
 
 
 def show(render: Callable[[], None]) -> None:
     """Last line of every page file: render inside the frame, or open the frame when run on its own."""
-    if inside():
-        render()
-    else:
+    if not inside():
         run()
+    elif theme.presenting():
+        # one slide: previous / next within the same page rerun only this fragment (ui.views_panel._step)
+        st.session_state[views_panel._IN_SLIDE] = True
+        st.fragment(render, key=views_panel.SLIDE)()
+    else:
+        st.session_state[views_panel._IN_SLIDE] = False
+        render()

@@ -40,3 +40,34 @@ def apply() -> None:
         .js-plotly-plot .modebar-btn path { fill: #555 !important; }
         """
     st.html(f"<style>{css}</style>")
+    if presenting():
+        keys()
+
+
+# ←/PgUp previous, →/PgDn/Space next, Esc exit: a key press clicks the presentation bar's own buttons (so the
+# server-side logic is the one the mouse uses); registered once per browser tab, inert outside presentation mode
+KEYS_JS = """
+<script>
+(function () {
+  const doc = window.parent && window.parent.document ? window.parent.document : document;
+  if (doc.__aidPresentKeys) return;
+  doc.__aidPresentKeys = true;
+  const map = {ArrowRight: "present_next", PageDown: "present_next", " ": "present_next", Spacebar: "present_next",
+               ArrowLeft: "present_prev", PageUp: "present_prev", Escape: "present_exit"};
+  doc.addEventListener("keydown", function (e) {
+    const key = map[e.key];
+    if (!key || e.altKey || e.ctrlKey || e.metaKey) return;
+    const el = doc.activeElement;
+    if (el && (el.isContentEditable || ["INPUT", "TEXTAREA", "SELECT"].includes(el.tagName))) return;
+    const button = doc.querySelector(".st-key-" + key + " button");
+    if (!button) return;
+    e.preventDefault();
+    if (!button.disabled) button.click();
+  }, true);
+})();
+</script>
+"""
+
+
+def keys() -> None:
+    st.html(KEYS_JS, unsafe_allow_javascript=True)

@@ -27,6 +27,10 @@ from ui.i18n import STRINGS, lang, t
 from ui.theme import presenting
 
 _CONFIRM = "_views_confirm_delete"
+_OPEN = "_views_open"          # the panel's expanded state, kept across page changes
+_GOTO = "_present_goto"        # a slide on another page: switch there after the callback
+_IN_SLIDE = "_present_in_slide"  # the page runs as the slide fragment (ui.frame), so a same-page step reruns only it
+SLIDE = "slide"                # the slide fragment's key
 # a failed write leaves the live file as it was (copy-on-write); show why instead of a traceback
 _WRITE_ERRORS = (ValueError, db.DatabaseBusy, db.DatabaseMissing, duckdb.Error)
 _FLASH = "_views_flash"
@@ -123,6 +127,24 @@ def _delete(view_id: int, name: str) -> None:
     _flash("success", t("view_deleted", name=name))
 
 
+def _step(target: dict | None, page: str) -> None:
+    """Previous / next: a view of the same page only reruns the slide fragment with the view's URL; another page
+    is switched to after the callback."""
+    if target is None:
+        return
+    if target["page"] == page and st.session_state.get(_IN_SLIDE):
+        st.query_params.from_dict(dict(_query(target, present=True)))
+        st.rerun(SLIDE)
+    else:
+        st.session_state[_GOTO] = target
+
+
+def _exit_present() -> None:
+    _exit()
+    st.session_state[_OPEN] = st.session_state.get(_OPEN, False)
+    st.rerun()  # the whole app: the sidebar and filters come back
+
+
 def _set_present() -> None:
     if st.session_state.get("present_toggle"):
         st.query_params["present"] = "1"
@@ -180,21 +202,33 @@ def _present_bar(page: str, saved: list[dict]) -> None:
     deck = st.query_params.get("deck")
     ids = [int(v["view_id"]) for v in saved]
     i = ids.index(int(deck)) if deck and deck.isdigit() and int(deck) in ids else None
+    last = i is not None and i >= len(saved) - 1
+    prev_view = saved[i - 1] if i else None
+    next_view = None if not saved or last else saved[0 if i is None else i + 1]
     with st.container(key="present_bar"):
         c1, c2, c3, c4 = st.columns([1.1, 5, 1.1, 1.1], vertical_alignment="center")
-        prev_clicked = c1.button(t("present_prev"), key="present_prev", disabled=not i, width="stretch")
+        c1.button(t("present_prev"), key="present_prev", disabled=prev_view is None, width="stretch",
+                  on_click=_step, args=(prev_view, page), help=t("present_keys_prev"))
         if i is not None:
             c2.markdown(t("present_pos", i=i + 1, n=len(saved), name=saved[i]["name"]))
         else:
             c2.markdown(t("present_free", n=len(saved)) if saved else t("present_no_views"))
-        last = i is not None and i >= len(saved) - 1
-        next_clicked = c3.button(t("present_next"), key="present_next", disabled=not saved or last,
-                                 width="stretch")
-        c4.button(t("present_exit"), key="present_exit", on_click=_exit, width="stretch")
-    if prev_clicked and i:
-        go(saved[i - 1], present=True)
-    if next_clicked and saved and not last:
-        go(saved[0 if i is None else i + 1], present=True)
+        c3.button(t("present_next"), key="present_next", disabled=next_view is None, width="stretch",
+                  on_click=_step, args=(next_view, page), help=t("present_keys_next"))
+        c4.button(t("present_exit"), key="present_exit", on_click=_exit_present, width="stretch",
+                  help=t("present_keys_exit"))
+    goto = st.session_state.pop(_GOTO, None)
+    if goto:
+        go(goto, present=True)
+
+
+def exit_bar() -> None:
+    """Presentation mode on a page without saved views (upload): the way out."""
+    with st.container(key="present_bar"):
+        c1, c2 = st.columns([7.3, 1.1], vertical_alignment="center")
+        c1.markdown(t("present_no_slide"))
+        c2.button(t("present_exit"), key="present_exit", on_click=_exit_present, width="stretch",
+                  help=t("present_keys_exit"))
 
 
 def _view_row(v: dict, n: int, base: str) -> None:
@@ -237,8 +271,11 @@ def _page_title(page: str) -> str:
 def _sidebar(page: str, saved: list[dict]) -> None:
     sb = st.sidebar
     sb.toggle(t("presentation"), key="present_toggle", on_change=_set_present)
-    with sb.expander(t("views"), expanded=bool(st.session_state.get(_FLASH)) or st.session_state.get(_CONFIRM)
-                     is not None):
+    # open where the user left it (across page changes), and open whenever there is news to show
+    if st.session_state.get(_FLASH) or st.session_state.get(_CONFIRM) is not None:
+        st.session_state[_OPEN] = True
+    st.session_state["views_panel"] = bool(st.session_state.get(_OPEN, False))
+    with sb.expander(t("views"), key="views_panel", on_change=_remember_open, icon=":material/bookmarks:"):
         flash = st.session_state.pop(_FLASH, None)
         if flash:
             (st.error if flash[0] == "error" else st.success)(flash[1])
@@ -254,6 +291,15 @@ def _sidebar(page: str, saved: list[dict]) -> None:
         _deck_button(len(saved))
 
 
+def _remember_open() -> None:
+    st.session_state[_OPEN] = bool(st.session_state.get("views_panel"))
+
+
+def drawn() -> bool:
+    """Whether this script run drew the presentation bar (ui.frame adds an exit bar to pages that do not)."""
+    return bool(st.session_state.get("_present_bar_drawn"))
+
+
 def render(page: str) -> None:
     """Call first in a page's render(): page is the page's URL path (funding, cooperation, ...)."""
     charts.set_page(page, prefix_of(page))
@@ -261,6 +307,7 @@ def render(page: str) -> None:
     st.session_state["present_toggle"] = presenting()
     saved = _list()
     if presenting():
+        st.session_state["_present_bar_drawn"] = True
         _present_bar(page, saved)
     else:
         _sidebar(page, saved)

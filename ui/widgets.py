@@ -7,6 +7,7 @@ import pandas as pd
 import streamlit as st
 
 from metrics import formatting as fmt
+from ui import data
 from ui.i18n import lang, t
 from ui.theme import presenting
 
@@ -34,8 +35,32 @@ def empty_state(message: str, key: str | None = None) -> None:
             pass
 
 
+def blank(value) -> str:
+    """A cell's text, or '' for a missing value: never "nan" or "None" on a page."""
+    if value is None or (isinstance(value, float) and value != value) or value is pd.NA or value is pd.NaT:
+        return ""
+    return str(value)
+
+
+def source_name(source) -> str:
+    """A plan id as the plan's title in the user's language; an uploaded file's name as it is."""
+    text = blank(source)
+    if not text:
+        return ""
+    titles = data.plan_titles()
+    hit = titles[titles["plan_id"] == text]
+    return str(hit.iloc[0][f"title_{lang()}"]) if len(hit) else text
+
+
 def label(row, base: str) -> str:
-    return row[f"{base}_{lang()}"]
+    value = row.get(f"{base}_{lang()}")
+    if blank(value):
+        return str(value)
+    if base == "period":  # figure_search rows carry the period id only
+        per = data.periods()
+        names = dict(zip(per["period"], per[f"label_{lang()}"]))
+        return names.get(row.get("period"), blank(row.get("period")))
+    return blank(row.get(f"{base}_id"))
 
 
 def value_text(row, value_col: str = "value_base") -> str:
@@ -53,7 +78,7 @@ def table(df: pd.DataFrame, columns: dict[str, str], key: str | None = None, **c
 
 
 def figures_table(df: pd.DataFrame, key: str | None = None, with_region: bool = True) -> None:
-    """Figures as a readable table: period, region, metric, value with unit and qualifier, source, quote."""
+    """Figures as a readable table: period, region, metric, value with unit and qualifier, plan title, sentence."""
     if df.empty:
         return
     rows = df.to_dict("records")  # callers pass capped frames; records are cheaper than iterrows
@@ -62,7 +87,8 @@ def figures_table(df: pd.DataFrame, key: str | None = None, with_region: bool = 
         **({t("region"): [label(r, "region") for r in rows]} if with_region else {}),
         t("metric"): [label(r, "metric") for r in rows],
         t("value"): [value_text(r) for r in rows],
-        t("source"): df["source"] if "source" in df else df.get("plan_id"),
-        t("quote"): df["quote"],
+        t("source"): [source_name(next((v for v in (r.get("source"), r.get("plan_id"), r.get("upload_file"))
+                                        if blank(v)), None)) for r in rows],
+        t("quote"): [blank(r.get("quote")) for r in rows],
     })
     st.dataframe(out, hide_index=True, key=key, width="stretch", placeholder="")
