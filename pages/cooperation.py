@@ -7,6 +7,7 @@ from common.pages import param_prefix
 from metrics.queries import COOPERATION_REGIONS, ENTERPRISE_REGIONS
 from ui import charts, data, frame, state, views_panel
 from ui.i18n import lang, t
+from ui.theme import presenting
 from ui.widgets import empty_state, figures_table
 
 PAGE = param_prefix("cooperation")  # prefix of this page's filters in the URL and session state
@@ -48,8 +49,14 @@ def render() -> None:
     s = state.sync(PAGE, defaults)
     periods = s["periods"] or None
 
-    st.subheader(t("coop_projects"))
     coop = data.cooperation(periods=periods)
+    if presenting():  # the slide: agreed amounts by region (as the deck's cooperation slide)
+        if coop.empty:
+            empty_state(t("no_data"))
+        else:
+            _chart(coop, "agreement_amount", "coop_amount_chart")
+        return
+    st.subheader(t("coop_projects"))
     if coop.empty:
         empty_state(t("no_data"))
     else:

@@ -8,7 +8,8 @@ from common.pages import param_prefix
 from metrics import formatting as fmt
 from ui import charts, data, frame, state, views_panel
 from ui.i18n import lang, t
-from ui.widgets import empty_state
+from ui.theme import presenting
+from ui.widgets import empty_state, source_name
 
 PAGE = param_prefix("regions")  # prefix of this page's filters in the URL and session state
 DETAIL_ROWS = 60  # the plans state a few per region; the rest are on the sources page
@@ -25,6 +26,8 @@ def render() -> None:
     state.page_state(PAGE, defaults, {"metric": list(mets["metric_id"]), "pick": pick_opts})
     mnames = dict(zip(mets["metric_id"], mets[f"name_{lang()}"]))
     rnames = dict(zip(regs["region_id"], regs[f"name_{lang()}"]))
+    per = data.periods()
+    pnames = dict(zip(per["period"], per[f"label_{lang()}"]))
     if state.show_filters():
         c1, c2 = st.columns([1, 2])
         c1.selectbox(t("metric"), list(mets["metric_id"]), key=f"{PAGE}_metric",
@@ -42,17 +45,20 @@ def render() -> None:
         else:
             title = f"{info[f'name_{lang()}']} ({fmt.unit_label(unit_zh, unit_en, lang())})"
             charts.show(charts.china_map(summary, title, unit_zh, unit_en, dec, highlight=s["pick"]),
-                        source=charts.map_caption() + " · " + t("source_plans"), caption=charts.map_caption(),
-                        key="region_map")
+                        source=charts.map_caption() + " · " + t("source_plans"),
+                        caption=None if presenting() else charts.map_caption(), key="region_map",
+                        on_select=_pick_from_map)
     else:
         st.caption(t("map_hidden"))
+    if presenting():  # the slide: the map (or, hidden, the region's figures below are not a slide)
+        return
 
     st.subheader(t("tiles"))
     cols = st.columns(4)
     for i, r in enumerate(summary.itertuples()):
         value = fmt.with_unit(r.value_base, r.qualifier, unit_zh, unit_en, dec, lang())
-        cols[i % 4].metric(getattr(r, f"name_{lang()}"), value, help=r.period)
-        cols[i % 4].caption(r.period)
+        cols[i % 4].metric(getattr(r, f"name_{lang()}"), value)
+        cols[i % 4].caption(pnames.get(r.period, r.period))
 
     region = s["pick"]
     st.subheader(t("region_figures", r=rnames.get(region, region)))
@@ -71,8 +77,21 @@ def render() -> None:
         for r in sub.to_dict("records"):
             value = fmt.with_unit(r["value_base"], r["qualifier"], r["display_unit_zh"], r["display_unit_en"],
                                   r["decimals"], lang())
-            st.markdown(f"- {r[f'metric_{lang()}']}: **{value}** — {r['source']}")
-            st.caption(f"“{r['quote']}”")
+            st.markdown(f"- {r[f'metric_{lang()}']}: **{value}** — {source_name(r['source'])}")
+            if isinstance(r["quote"], str) and r["quote"]:
+                st.caption(f"“{r['quote']}”")
+
+
+def _pick_from_map() -> None:
+    """A region clicked on the map becomes the picked region (and lands in the URL as ?region_pick=)."""
+    event = st.session_state.get("region_map")
+    points = event.get("selection", {}).get("points", []) if event else []
+    for point in points:
+        custom = point.get("customdata")
+        region = custom[0] if isinstance(custom, (list, tuple)) else custom
+        if isinstance(region, str) and region:
+            st.session_state[f"{PAGE}_pick"] = region
+            return
 
 
 frame.show(render)

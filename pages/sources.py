@@ -14,10 +14,12 @@ from metrics import queries
 from ui import data, frame, state, views_panel
 from ui.data import connection
 from ui.i18n import STRINGS, lang, t
-from ui.widgets import empty_state, table
+from ui.theme import presenting
+from ui.widgets import blank, empty_state, source_name, table
 
 PAGE = param_prefix("sources")  # prefix of this page's filters in the URL and session state
 PAGE_SIZE = 50
+PRESENT_ROWS = 12  # a slide's table: what fits under the title at 1280x720
 EXCEL_MAX_ROWS = 1_048_575  # a sheet holds 1,048,576 rows, one of them the header
 CHECKS_AUTO_MAX = 50_000  # above this many figures the checks run only when their section is opened
 CHECKS_SHOWN = 500
@@ -148,7 +150,14 @@ def render() -> None:
         df["region"] = df[f"region_{lang()}"]
         df["metric"] = df[f"metric_{lang()}"]
         df["period"] = [pnames.get(p, p) for p in df["period"]]
-        df["source"] = df["plan_id"].fillna(df["upload_file"])
+        df["source"] = [source_name(p if blank(p) else f) for p, f in zip(df["plan_id"], df["upload_file"])]
+        df["number_text"] = [blank(v) for v in df["number_text"]]
+        df["quote"] = [blank(v) for v in df["quote"]]
+        df["section"] = [blank(v) for v in df["section"]]
+        if presenting():  # the slide: the first figures of the view, one screen tall
+            table(df.head(PRESENT_ROWS), TABLE_COLUMNS, key="sources_table", height=PRESENT_ROWS * 35 + 40)
+            st.caption(t("page_of", p=page_no, n=f"{pages:,}", k=PAGE_SIZE, total=f"{n:,}") + " · " + t("source_plans"))
+            return
         table(df, TABLE_COLUMNS, key="sources_table")
         st.caption(t("page_of", p=page_no, n=f"{pages:,}", k=PAGE_SIZE, total=f"{n:,}"))
         if state.show_filters():

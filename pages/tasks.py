@@ -5,8 +5,9 @@ import streamlit as st
 
 from common.pages import param_prefix
 from ui import charts, data, frame, state, views_panel
-from ui.i18n import lang, t
-from ui.widgets import empty_state
+from ui.i18n import t
+from ui.theme import presenting
+from ui.widgets import empty_state, source_name, table
 
 PAGE = param_prefix("tasks")  # prefix of this page's filters in the URL and session state
 
@@ -23,7 +24,7 @@ def render() -> None:
         empty_state(t("no_tasks"))
         return
     options = list(plans["plan_id"])
-    titles = dict(zip(plans["plan_id"], plans["title"] if lang() == "zh" else plans["title_en"].fillna(plans["title"])))
+    titles = {p: source_name(p) for p in options}  # plan titles in the user's language
     defaults = {"plan": options[0], "search": ""}
     state.page_state(PAGE, defaults, {"plan": options})
     if state.show_filters():
@@ -32,6 +33,11 @@ def render() -> None:
     plan = s["plan"]
     source = f"{t('source')}: {titles.get(plan, plan)}"
 
+    if presenting():  # the slide: who carries the tasks (as the deck's tasks slide)
+        units = data.tasks_by_unit(plan_id=plan)
+        _hbar(units.head(15), "unit", "tasks", f"{t('tasks_by_unit')} ({t('tasks_count')})", "tasks_unit_chart",
+              source, "#D55E00")
+        return
     c1, c2 = charts.columns(2)
     with c1:
         by_type = data.tasks_by_type(plan_id=plan)
@@ -46,14 +52,14 @@ def render() -> None:
     units = data.tasks_by_unit(plan_id=plan)
     _hbar(units.head(15), "unit", "tasks", f"{t('tasks_by_unit')} ({t('tasks_count')})", "tasks_unit_chart", source,
           "#D55E00")
-    st.dataframe(units.rename(columns={"unit": t("unit"), "tasks": t("tasks_count"), "lead_tasks": t("lead_tasks")}),
-                 hide_index=True, key="tasks_unit_table", width="stretch")
+    table(units, {"unit": "responsible_unit", "tasks": "tasks_count", "lead_tasks": "lead_tasks"},
+          key="tasks_unit_table")
 
     all_tasks = data.tasks_list(plan_id=plan)
     shared = all_tasks[all_tasks["n_units"] > 1]
     st.subheader(f"{t('tasks_shared')} ({len(shared)} / {len(all_tasks)})")
-    st.dataframe(shared[["task_no", "task_type", "units", "n_units", "text"]], hide_index=True,
-                 key="tasks_shared_table", width="stretch")
+    table(shared, {"task_no": "task_no", "task_type": "task_type", "units": "task_units", "n_units": "n_units",
+                   "text": "task_text"}, key="tasks_shared_table")
 
     if state.show_filters():
         st.text_input(t("tasks_search"), key=f"{PAGE}_search")
@@ -63,8 +69,8 @@ def render() -> None:
     if found.empty:
         empty_state(t("no_tasks"))
     else:
-        st.dataframe(found[["task_no", "task_type", "section", "units", "text"]], hide_index=True,
-                     key="tasks_table", width="stretch")
+        table(found, {"task_no": "task_no", "task_type": "task_type", "section": "section", "units": "task_units",
+                      "text": "task_text"}, key="tasks_table")
 
 
 frame.show(render)

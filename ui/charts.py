@@ -34,7 +34,7 @@ MODEBAR_REMOVE = ["select2d", "lasso2d", "autoScale2d", "toggleSpikelines", "hov
 def style() -> dict:
     """Sizes for the current mode: presentation mode draws for a projector at 1280x720."""
     if presenting():
-        return dict(font=19, title=26, text=17, height=470, line=4, marker=14, scale=3, map_height=600, row=36)
+        return dict(font=19, title=26, text=17, height=470, line=4, marker=14, scale=3, map_height=540, row=25)
     return dict(font=14, title=18, text=13, height=420, line=3, marker=10, scale=2, map_height=560, row=28)
 
 

@@ -68,13 +68,13 @@ def value_text(row, value_col: str = "value_base") -> str:
                          row.get("display_unit_en"), row.get("decimals"), lang())
 
 
-def table(df: pd.DataFrame, columns: dict[str, str], key: str | None = None, **config) -> None:
+def table(df: pd.DataFrame, columns: dict[str, str], key: str | None = None, height="auto", **config) -> None:
     """A dataframe showing only `columns` ({column: i18n key}) under their display names, blanks for missing
     values; config adds or overrides st.column_config entries (e.g. a date format)."""
     cc = {c: st.column_config.Column(t(k)) for c, k in columns.items()}
     cc.update(config)
     st.dataframe(df, hide_index=True, key=key, width="stretch", column_order=list(columns), column_config=cc,
-                 placeholder="")
+                 placeholder="", height=height)
 
 
 def figures_table(df: pd.DataFrame, key: str | None = None, with_region: bool = True) -> None:
