@@ -19,7 +19,7 @@ from ui.widgets import blank, empty_state, source_name, table
 
 PAGE = param_prefix("sources")  # prefix of this page's filters in the URL and session state
 PAGE_SIZE = 50
-PRESENT_ROWS = 12  # a slide's table: what fits under the title at 1280x720
+PRESENT_ROWS = 11  # a slide's table: what fits under the title at 1280x720
 EXCEL_MAX_ROWS = 1_048_575  # a sheet holds 1,048,576 rows, one of them the header
 CHECKS_AUTO_MAX = 50_000  # above this many figures the checks run only when their section is opened
 CHECKS_SHOWN = 500
@@ -132,9 +132,10 @@ def render() -> None:
         st.session_state[f"{PAGE}_figure"] = ""
     st.session_state["_sources_filters"] = signature
 
-    st.subheader(t("figures_table"))
     n = data.figure_count(**filters)
-    st.markdown(t("n_figures", n=n))
+    if not presenting():
+        st.subheader(t("figures_table"))
+        st.markdown(t("n_figures", n=n))
     if n == 0:
         empty_state(t("no_data"))
     else:
@@ -155,7 +156,8 @@ def render() -> None:
         df["quote"] = [blank(v) for v in df["quote"]]
         df["section"] = [blank(v) for v in df["section"]]
         if presenting():  # the slide: the first figures of the view, one screen tall
-            table(df.head(PRESENT_ROWS), TABLE_COLUMNS, key="sources_table", height=PRESENT_ROWS * 35 + 40)
+            shown = {k: v for k, v in TABLE_COLUMNS.items() if k != "figure_id"}  # ids are for look-ups, not slides
+            table(df.head(PRESENT_ROWS), shown, key="sources_table", height=PRESENT_ROWS * 35 + 40)
             st.caption(t("page_of", p=page_no, n=f"{pages:,}", k=PAGE_SIZE, total=f"{n:,}") + " · " + t("source_plans"))
             return
         table(df, TABLE_COLUMNS, key="sources_table")
