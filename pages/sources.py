@@ -26,7 +26,7 @@ CHECKS_SHOWN = 500
 TABLE_COLUMNS = {"figure_id": "figure_id", "period": "period", "region": "region", "metric": "metric",
                  "display": "value", "number_text": "number_text", "source": "source", "section": "section",
                  "quote": "quote"}
-CHECK_COLUMNS = {"check_name": "check", "status_name": "status", "plan_id": "plan", "period": "period",
+CHECK_COLUMNS = {"check_name": "check", "status_name": "status", "plan_name": "plan", "period": "period",
                  "region": "region", "metric": "metric", "stated_text": "stated", "computed_text": "computed",
                  "detail": "detail", "figure_ids": "figure_ids"}
 
@@ -88,6 +88,8 @@ def _checks(total: int, rnames: dict, mnames: dict, units: dict) -> None:
             check_name=[t(f"check_{c}") if f"check_{c}" in STRINGS else c for c in shown["check"]],
             status_name=[t(f"status_{s}") if f"status_{s}" in STRINGS else s for s in shown["status"]],
             region=[rnames.get(r, r) for r in shown["region_id"]],
+            plan_name=[t("list_sep").join(source_name(p) for p in blank(ids).split(",") if p)
+                       for ids in shown["plan_id"]],
             metric=[mnames.get(m, m) for m in shown["metric_id"]],
             computed_text=[_computed(r, units) for r in shown.itertuples()])
         table(shown, CHECK_COLUMNS, key="sources_checks")

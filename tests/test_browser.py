@@ -7,6 +7,7 @@ browser download is not used.
 from __future__ import annotations
 
 import os
+import re
 import socket
 import subprocess
 import sys
@@ -235,3 +236,148 @@ def test_first_request_deep_link(built_db, tmp_path_factory, browser):
     finally:
         ctx.close()
         fresh.close()
+
+
+# --- meeting-ready: 1280x720, Chinese, presentation mode, keyboard, drill-down, the saved-views panel -----------
+
+RAW_IDS = re.compile(r"\b(?:sh-\d+th-fyp|sh-dalian-2020|huangpu-yrd-2020-2022)\b(?!:\d)")  # plan ids (not figure ids)
+RAW_COLUMNS = ("unit_city", "task_no", "task_type", "n_units", "plan_id", "region_id")
+PRESENT_SLACK = 4  # px: sub-pixel rounding of the page height
+
+
+def page_text(page) -> str:
+    """What a reader sees: the main area's text plus the tables' cells (st.dataframe draws on a canvas and keeps
+    an accessible copy of its cells in a hidden table)."""
+    main = page.locator('[data-testid="stMain"]').inner_text()
+    cells = page.evaluate("""() => Array.from(document.querySelectorAll('[data-testid="stDataFrame"] table'))
+                                    .map(t => Array.from(t.querySelectorAll('th, td')).map(c => c.textContent)
+                                    .join(' | ')).join('\\n')""")
+    return main + "\n" + cells
+
+
+def open_page(browser, url: str, lang: str = "zh-CN"):
+    ctx = browser.new_context(viewport={"width": 1280, "height": 720}, locale=lang)
+    page = ctx.new_page()
+    page.goto(url, wait_until="domcontentloaded")
+    wait_rendered(page)
+    return ctx, page
+
+
+def main_height(page) -> int:
+    return int(page.evaluate('document.querySelector(\'[data-testid="stMain"]\').scrollHeight'))
+
+
+@pytest.mark.parametrize("spec", PAGES, ids=[p["stem"] for p in PAGES])
+def test_page_in_chinese_at_1280(server, browser, spec):
+    """No 'Page not found', no nan / None, no raw plan ids or column names, at 1280x720 in Chinese."""
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    ctx, page = open_page(browser, f"{server}/{spec['url']}")
+    try:
+        page.screenshot(path=str(SHOTS / f"zh_1280_{spec['stem']}.png"))
+        text = page_text(page)
+        assert "Page not found" not in page.inner_text("body")
+        words = set(re.findall(r"[A-Za-z_]+", text))
+        assert not {"nan", "None", "NaN"} & words, f"{spec['stem']}: {sorted({'nan', 'None', 'NaN'} & words)}"
+        assert not RAW_IDS.findall(text), f"{spec['stem']}: raw plan ids {RAW_IDS.findall(text)[:5]}"
+        assert not [c for c in RAW_COLUMNS if c in words], f"{spec['stem']}: raw column names"
+        # metric values are not cut off at 1280 (约7.5万… was)
+        for value in page.locator('[data-testid="stMetricValue"]').all():
+            box = value.evaluate("e => [e.scrollWidth, e.clientWidth]")
+            assert box[0] <= box[1] + 1, f"{spec['stem']}: metric value cut off: {value.inner_text()!r}"
+    finally:
+        ctx.close()
+
+
+@pytest.mark.parametrize("spec", PAGES, ids=[p["stem"] for p in PAGES])
+def test_every_page_fits_in_presentation_mode(server, browser, spec):
+    """?present=1: one slide at 1280x720 (no scrolling) with a way out."""
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    ctx, page = open_page(browser, f"{server}/{spec['url']}?present=1")
+    try:
+        page.screenshot(path=str(SHOTS / f"present_{spec['stem']}.png"))
+        assert not error_texts(page)
+        assert page.locator(".st-key-present_bar").count() == 1, f"{spec['stem']}: no presentation bar"
+        assert page.locator(".st-key-present_exit button").count() >= 1, f"{spec['stem']}: no way out"
+        height = main_height(page)
+        assert height <= 720 + PRESENT_SLACK, f"{spec['stem']}: {height} px tall at 720"
+    finally:
+        ctx.close()
+
+
+@pytest.fixture(scope="module")
+def deck_views(built_db):
+    from outputs.views import list_views, save_view
+    from store import db
+
+    con = db.open_read(built_db)
+    try:
+        have = set(list_views(con)["name"])
+    finally:
+        con.close()
+    views = [("键盘1 十二五资金", "funding", {"metric": "aid_funding", "periods": ["十二五"]}),
+             ("键盘2 十一五项目", "funding", {"metric": "aid_projects", "periods": ["十一五"], "tab": "across"}),
+             ("键盘3 合作交流", "cooperation", {})]
+    return [save_view(built_db, n, p, f) if n not in have else None for n, p, f in views]
+
+
+def test_keyboard_moves_slides(server, browser, deck_views):
+    first = deck_views[0]
+    ctx, page = open_page(browser, f"{server}/funding?present=1&deck={first}&funding_periods=十二五")
+    try:
+        def position() -> str:
+            return page.locator(".st-key-present_bar").inner_text()
+
+        assert "第 1 / " in position()
+        for key, want in (("ArrowRight", "第 2 / "), ("PageDown", "第 3 / "), ("ArrowLeft", "第 2 / "),
+                          ("PageUp", "第 1 / "), (" ", "第 2 / ")):
+            page.keyboard.press(key)
+            page.wait_for_function("w => (document.querySelector('.st-key-present_bar') || {innerText: ''})"
+                                   ".innerText.includes(w)",
+                                   arg=want, timeout=30_000)
+            wait_rendered(page)
+            assert main_height(page) <= 720 + PRESENT_SLACK
+        assert "funding_tab=across" in page.url  # the second view's tab, from the saved view into the link
+        page.screenshot(path=str(SHOTS / "present_keyboard.png"))
+        page.keyboard.press("Escape")
+        page.wait_for_selector('[data-testid="stSidebar"]', state="visible", timeout=30_000)
+        assert "present=1" not in page.url
+    finally:
+        ctx.close()
+
+
+def test_click_a_bar_drills_down(server, browser):
+    ctx, page = open_page(browser, f"{server}/funding?funding_periods=十二五")
+    try:
+        bars = page.locator('.st-key-funding_grouped .js-plotly-plot .point path, '
+                            '[data-testid="stPlotlyChart"] .js-plotly-plot .barlayer .point path')
+        assert bars.count() > 0
+        bars.first.click(force=True)
+        page.wait_for_function("() => location.search.includes('funding_drill=')", timeout=30_000)
+        wait_rendered(page)
+        text = page_text(page)
+        assert "上海市" in text and "规划" in text  # plan titles beside the figures, not ids
+        assert not RAW_IDS.findall(text)
+        # the copied link reopens the same drill-down
+        url = page.url
+        ctx2, page2 = open_page(browser, url)
+        try:
+            assert page2.locator('[data-testid="stDataFrame"]').count() >= 1
+            assert page_text(page2).count("规划") >= 1
+        finally:
+            ctx2.close()
+    finally:
+        ctx.close()
+
+
+def test_saved_views_panel_stays_open(server, browser):
+    ctx, page = open_page(browser, f"{server}/overview")
+    try:
+        page.locator('[data-testid="stSidebar"] [data-testid="stExpander"] summary').first.click()
+        page.wait_for_selector('[data-testid="stSidebar"] input[aria-label="视图名称"]', timeout=30_000)
+        wait_rendered(page)
+        page.locator('[data-testid="stSidebarNav"] a', has_text="资金与项目").first.click()
+        page.wait_for_function("() => location.pathname.endsWith('/funding')", timeout=30_000)
+        wait_rendered(page)
+        assert page.locator('[data-testid="stSidebar"] input[aria-label="视图名称"]').is_visible()
+    finally:
+        ctx.close()

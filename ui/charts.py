@@ -31,6 +31,32 @@ MODEBAR_REMOVE = ["select2d", "lasso2d", "autoScale2d", "toggleSpikelines", "hov
                   "hoverCompareCartesian", "zoomIn2d", "zoomOut2d"]
 
 
+# plotly.js's zh-CN locale (its lib/locales/zh-cn.js), registered inline through the chart config: the plotly.js
+# bundled with Streamlit has no locales of its own, and nothing may come from a CDN
+PLOTLY_ZH_CN = {
+    "dictionary": {
+        "Autoscale": "自动缩放", "Box Select": "矩形框选择", "Compare data on hover": "悬停时比较数据",
+        "Double-click on legend to isolate one trace": "双击图例来突显对应轨迹", "Double-click to zoom back out":
+        "双击返回缩放", "Download plot as a png": "下载图表为PNG格式", "Download plot as a PNG": "下载图表为PNG格式",
+        "Download plot": "下载图表", "Fullscreen": "全屏", "Exit fullscreen": "退出全屏",
+        "Lasso Select": "套索选择", "Pan": "平移", "Produced with Plotly.js": "由Plotly.js生成", "Reset": "重置",
+        "Reset axes": "重置轴", "Reset view": "重置视图", "Reset views": "重置视图",
+        "Show closest data on hover": "悬停时显示最近的数据", "Snapshot succeeded": "生成快照成功",
+        "Sorry, there was a problem downloading your snapshot!": "抱歉，下载快照出现问题！",
+        "Taking snapshot - this may take a few seconds": "正在生成快照 - 可能需要几秒钟",
+        "Toggle Spike Lines": "切换尖峰线", "Zoom": "缩放", "Zoom in": "放大", "Zoom out": "缩小",
+        "close:": "关闭：", "trace": "轨迹", "lat:": "纬度：", "lon:": "经度：",
+    },
+    "format": {
+        "days": ["星期日", "星期一", "星期二", "星期三", "星期四", "星期五", "星期六"],
+        "shortDays": ["周日", "周一", "周二", "周三", "周四", "周五", "周六"],
+        "months": ["一月", "二月", "三月", "四月", "五月", "六月", "七月", "八月", "九月", "十月", "十一月", "十二月"],
+        "shortMonths": ["1月", "2月", "3月", "4月", "5月", "6月", "7月", "8月", "9月", "10月", "11月", "12月"],
+        "date": "%Y-%m-%d", "decimal": ".", "thousands": ",",
+    },
+}
+
+
 def style() -> dict:
     """Sizes for the current mode: presentation mode draws for a projector at 1280x720."""
     if presenting():
@@ -124,7 +150,8 @@ def plotly_config(fig: go.Figure, title: str | None = None, selectable: bool = F
     height = int(fig.layout.height or sz["height"])
     remove = list(MODEBAR_REMOVE)  # selection is by click (points): box and lasso tools stay out
     name = export_name(title if title is not None else (fig.layout.title.text or ""))
-    return {"displaylogo": False, "displayModeBar": True if presenting() else "hover",
+    localized = {"locale": "zh-CN", "locales": {"zh-CN": PLOTLY_ZH_CN}} if lang() == "zh" else {}
+    return {**localized, "displaylogo": False, "displayModeBar": True if presenting() else "hover",
             "modeBarButtonsToRemove": remove,
             "toImageButtonOptions": {"format": "png", "filename": name, "scale": sz["scale"],
                                      "height": max(height, 720), "width": 1280}}

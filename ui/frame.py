@@ -43,7 +43,8 @@ def navigation_pages() -> list:
 
 def run() -> None:
     """Everything app.py does: config, theme, database, navigation, then the page the URL names."""
-    st.set_page_config(page_title="对口支援与合作交流 · Counterpart support", page_icon=":material/bar_chart:",
+    # an emoji favicon is drawn locally; a :material/...: one is fetched from fonts.gstatic.com
+    st.set_page_config(page_title="对口支援与合作交流 · Counterpart support", page_icon="📊",
                        layout="wide", initial_sidebar_state="collapsed" if theme.presenting() else "auto")
     theme.apply()
     ensure_database()
