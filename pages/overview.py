@@ -22,6 +22,7 @@ def render() -> None:
     defaults = {"period": "十二五" if "十二五" in options else options[-1]}
     state.page_state(PAGE, defaults, {"period": options})
     names = dict(zip(per["period"], per[f"label_{lang()}"]))
+    short = dict(zip(per["period"], per["period"] if lang() == "zh" else per["label_en"].str.split(" (").str[0]))
     if state.show_filters():
         st.selectbox(t("period"), options, key=f"{PAGE}_period", format_func=lambda p: names.get(p, p))
     s = state.sync(PAGE, defaults)
@@ -38,7 +39,7 @@ def render() -> None:
         delta, arrow = None, "off"
         if r["basis"] != "missing" and r["prev_value_base"] == r["prev_value_base"] and r["prev_value_base"]:
             change = r["value_base"] / r["prev_value_base"]
-            delta = f"{t('vs_prev', p=names.get(r['prev_period'], r['prev_period']))} {fmt.ratio(change, lang())}"
+            delta = f"{t('vs_prev', p=short.get(r['prev_period'], r['prev_period']))} {fmt.ratio(change, lang())}"
             arrow = fmt.direction(change)  # 0.88x is a decrease: the arrow points down
         basis = {"stated": t("stated_total"), "sum": t("sum_of_regions", n=r["n_parts"])}.get(r["basis"], "")
         c.metric(name, value, delta=delta, delta_color="off", delta_arrow=arrow, help=basis or None)

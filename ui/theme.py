@@ -16,7 +16,12 @@ def apply() -> None:
     html, body, [class*="css"], .stMarkdown, .stDataFrame, button, input, textarea, select {{
         font-family: {FONT_STACK};
     }}
-    [data-testid="stMetricValue"] {{ font-variant-numeric: tabular-nums; }}
+    [data-testid="stMetricValue"] {{ font-variant-numeric: tabular-nums; font-size: clamp(1.4rem, 2.2vw, 2.25rem); }}
+    /* a headline value or its comparison wraps rather than ending in "…" at 1280 wide */
+    [data-testid="stMetricValue"], [data-testid="stMetricValue"] *, [data-testid="stMetricDelta"],
+    [data-testid="stMetricDelta"] * {{ white-space: normal !important; overflow: visible !important;
+        text-overflow: clip !important; }}
+    [data-testid="stMetricDelta"] {{ height: auto !important; }}
     mark.aid-span {{ background: #ffe08a; padding: 0 .1em; font-weight: 600; }}
     span.aid-quote {{ background: #fff5cc; }}
     div.aid-context {{ line-height: 1.9; white-space: pre-wrap; border-left: 3px solid #ddd; padding-left: .8em; }}
