@@ -43,7 +43,8 @@ def render() -> None:
         if summary.empty:
             empty_state(t("no_data"))
         else:
-            title = f"{info[f'name_{lang()}']} ({fmt.unit_label(unit_zh, unit_en, lang())})"
+            unit = fmt.chart_unit(unit_zh, unit_en, lang(), summary["value_base"].abs().max())[1]
+            title = f"{info[f'name_{lang()}']} ({unit})"
             charts.show(charts.china_map(summary, title, unit_zh, unit_en, dec, highlight=s["pick"]),
                         source=charts.map_caption() + " · " + t("source_plans"),
                         caption=None if presenting() else charts.map_caption(), key="region_map",

@@ -383,3 +383,19 @@ def test_saved_views_panel_stays_open(server, browser):
         assert page.locator('[data-testid="stSidebar"] input[aria-label="视图名称"]').is_visible()
     finally:
         ctx.close()
+
+
+@pytest.mark.parametrize("spec", PAGES, ids=[p["stem"] for p in PAGES])
+def test_page_in_english_at_1280(server, browser, spec):
+    """English: no error, nothing cut off in the presentation bar, money in bn / m yuan (never "CNY 100m")."""
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    ctx, page = open_page(browser, f"{server}/{spec['url']}?lang=en&present=1", lang="en-US")
+    try:
+        page.screenshot(path=str(SHOTS / f"en_present_{spec['stem']}.png"))
+        assert not error_texts(page), error_texts(page)
+        text = page_text(page)
+        assert "CNY 100m" not in text and "nan" not in set(re.findall(r"[A-Za-z]+", text))
+        assert "Exit presentation" in page.locator(".st-key-present_bar").inner_text()
+        assert main_height(page) <= 720 + PRESENT_SLACK
+    finally:
+        ctx.close()

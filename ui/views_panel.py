@@ -206,7 +206,7 @@ def _present_bar(page: str, saved: list[dict]) -> None:
     prev_view = saved[i - 1] if i else None
     next_view = None if not saved or last else saved[0 if i is None else i + 1]
     with st.container(key="present_bar"):
-        c1, c2, c3, c4 = st.columns([1.1, 5, 1.1, 1.1], vertical_alignment="center")
+        c1, c2, c3, c4 = st.columns([1.2, 4.6, 1.2, 1.6], vertical_alignment="center")  # English labels fit
         c1.button(t("present_prev"), key="present_prev", disabled=prev_view is None, width="stretch",
                   on_click=_step, args=(prev_view, page), help=t("present_keys_prev"))
         if i is not None:
