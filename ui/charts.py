@@ -132,7 +132,7 @@ def set_page(page: str, prefix: str) -> None:
 def _with_source(fig: go.Figure, source: str) -> go.Figure:
     """The source line drawn inside the figure, so a downloaded PNG carries it too."""
     sz = style()
-    lines = [x.strip() for x in source.split(" · ") if x.strip()]
+    lines = [w for x in source.split(" · ") if x.strip() for w in _wrap(x.strip(), SOURCE_LINE_EMS)]
     small = max(sz["font"] - 3, 10)
     below = sz["font"] * 2 + 6 if fig.layout.xaxis.visible is not False else 4
     fig.add_annotation(text="<br>".join(lines), xref="paper", yref="paper", x=0, y=0, xanchor="left",
@@ -141,6 +141,21 @@ def _with_source(fig: go.Figure, source: str) -> go.Figure:
     b = below + int(len(lines) * small * 1.35) + 8
     fig.update_layout(margin=dict(b=max(fig.layout.margin.b or 0, b)))
     return fig
+
+
+SOURCE_LINE_EMS = 58  # a source line wraps before it runs past a 1280-wide chart (the map caption was cut off)
+
+
+def _wrap(text: str, ems: float) -> list[str]:
+    """Splits a line where it would pass `ems` em widths (a CJK glyph is one em, a Latin one about half)."""
+    lines, line, width = [], "", 0.0
+    for word in re.findall(r"[\u2e80-\uffff]\s*|\S+\s*", text):
+        w = sum(1.0 if ord(ch) >= 0x2E80 else 0.5 for ch in word)
+        if line and width + w > ems:
+            lines.append(line.rstrip())
+            line, width = "", 0.0
+        line, width = line + word, width + w
+    return lines + ([line.rstrip()] if line.strip() else [])
 
 
 def plotly_config(fig: go.Figure, title: str | None = None, selectable: bool = False) -> dict:

@@ -38,7 +38,7 @@ def apply() -> None:
         h1 { font-size: 1.5rem !important; padding: .2rem 0 !important; color: #111; }
         h2, h3 { font-size: 1.2rem !important; color: #111; }
         [data-testid="stCaptionContainer"], [data-testid="stCaptionContainer"] p { font-size: .85rem; color: #333; }
-        [data-testid="stMetricValue"] { font-size: 2.6rem; color: #111; }
+        [data-testid="stMetricValue"] { font-size: 2.1rem !important; color: #111; }
         .st-key-present_bar { border-bottom: 2px solid #ddd; padding-bottom: .3rem; }
         .st-key-present_bar p { font-size: 1.05rem; font-weight: 600; color: #111; margin: 0; }
         .js-plotly-plot .modebar { opacity: 1 !important; }

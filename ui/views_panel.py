@@ -225,7 +225,7 @@ def _present_bar(page: str, saved: list[dict]) -> None:
 def exit_bar() -> None:
     """Presentation mode on a page without saved views (upload): the way out."""
     with st.container(key="present_bar"):
-        c1, c2 = st.columns([7.3, 1.1], vertical_alignment="center")
+        c1, c2 = st.columns([6.6, 1.6], vertical_alignment="center")
         c1.markdown(t("present_no_slide"))
         c2.button(t("present_exit"), key="present_exit", on_click=_exit_present, width="stretch",
                   help=t("present_keys_exit"))
