@@ -3,18 +3,19 @@ from __future__ import annotations
 
 import sys
 
+from common.messages import text as text_of
 from outputs.deck import build_deck
 from outputs.views import list_views
 from store import db
 
 
-def _ids(text: str) -> list[int]:
+def _ids(text: str, lang: str) -> list[int]:
     try:
         ids = [int(x) for x in text.replace("，", ",").split(",") if x.strip()]
     except ValueError:
-        raise SystemExit(f"--views 应为逗号分隔的视图编号，如 1,3,4: {text!r} (comma-separated view ids)") from None
+        raise SystemExit(text_of("cli_views_format", lang, got=repr(text))) from None
     if not ids:
-        raise SystemExit("--views 为空 (no view ids given)")
+        raise SystemExit(text_of("cli_views_empty", lang))
     return ids
 
 
@@ -22,20 +23,20 @@ def cmd_deck(args) -> int:
     try:
         con = db.open_read(args.db)
     except (db.DatabaseMissing, db.DatabaseBusy) as exc:
-        print(f"无法生成演示文稿 cannot build the deck: {exc}", file=sys.stderr)
+        print(text_of("cli_deck_failed", args.lang, error=exc.message(args.lang)), file=sys.stderr)
         return 1
     try:
         views = list_views(con)
         if views.empty:
-            print("没有已保存的视图，无法生成演示文稿。请先在看板中保存视图。 "
-                  "(no saved views: save views in the dashboard first)", file=sys.stderr)
+            print(text_of("cli_no_views", args.lang), file=sys.stderr)
             return 1
         if args.views:
-            wanted = _ids(args.views)
+            wanted = _ids(args.views, args.lang)
             by_id = {int(v["view_id"]): v for v in views.to_dict("records")}
             missing = [i for i in wanted if i not in by_id]
             if missing:
-                print(f"视图不存在 unknown view ids: {missing}; 现有 existing: {sorted(by_id)}", file=sys.stderr)
+                print(text_of("cli_unknown_views", args.lang, missing=missing, existing=sorted(by_id)),
+                      file=sys.stderr)
                 return 1
             chosen = [by_id[i] for i in wanted]
         else:
@@ -43,7 +44,7 @@ def cmd_deck(args) -> int:
         out = build_deck(con, chosen, args.out, title=args.title, lang=args.lang)
     finally:
         con.close()
-    print(f"{len(chosen)} 个视图 views -> {out}")
+    print(text_of("cli_deck_written", args.lang, n=len(chosen), out=out))
     return 0
 
 

@@ -171,3 +171,10 @@ def direction(value: float | None) -> str:
     if _missing(value) or value == 1:
         return "off"
     return "up" if value > 1 else "down"
+
+
+def period_short(period: str, label_en: str | None, lang: str) -> str:
+    """A period where space is short: 十一五 in Chinese (its own name), '11th FYP' in English."""
+    if lang == "en" and isinstance(label_en, str) and label_en:
+        return label_en.split(" (")[0]
+    return period

@@ -330,7 +330,7 @@ def _headline(con: duckdb.DuckDBPyConnection, view: Mapping[str, Any], lang: str
     period = _one(params, "period") or (OVERVIEW_DEFAULT if OVERVIEW_DEFAULT in options else
                                         (options[-1] if options else None))
     labels = dict(zip(per["period"], per[f"label_{lang}"]))
-    short = {p: (p if lang == "zh" else lab.split(" (")[0]) for p, lab in labels.items()}  # 十一五 / 11th FYP
+    short = {p: fmt.period_short(p, en, lang) for p, en in zip(per["period"], per["label_en"])}  # 十一五 / 11th FYP
     chart.title_zh = chart.title_en = chart.name
     if period is None:
         return chart
@@ -381,7 +381,7 @@ def view_chart_data(con: duckdb.DuckDBPyConnection, view: Mapping[str, Any] | pd
     """The chart of a saved view (a get_view() dict or list_views() row)."""
 
     if lang not in LANGS:
-        raise CodedError("deck_err_lang", lang=repr(lang))
+        raise CodedError("deck_err_lang", got=repr(lang))
     view = dict(view)
     if isinstance(view.get("params"), str):
         import json
@@ -628,8 +628,8 @@ def build_deck(con: duckdb.DuckDBPyConnection, views: Sequence[Mapping[str, Any]
     s = prs.slides.add_slide(prs.slide_layouts[6])
     _text(s, Inches(0.8), Inches(2.4), W - Inches(1.6), Inches(1.4), title, 36, bold=True, align=PP_ALIGN.CENTER)
     today = date.today()
-    sub = text("deck_subtitle", lang, d=f"{today.year}年{today.month}月{today.day}日" if lang == "zh" else
-               today.isoformat(), n=len(charts))
+    sub = text("deck_subtitle", lang, d=text("deck_date", lang, y=today.year, m=today.month, d=today.day),
+               n=len(charts))
     _text(s, Inches(0.8), Inches(4.0), W - Inches(1.6), Inches(0.8), sub, 18, color="#555555", align=PP_ALIGN.CENTER)
     for chart in charts:
         _chart_slide(prs, chart)

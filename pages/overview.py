@@ -22,7 +22,7 @@ def render() -> None:
     defaults = {"period": "十二五" if "十二五" in options else options[-1]}
     state.page_state(PAGE, defaults, {"period": options})
     names = dict(zip(per["period"], per[f"label_{lang()}"]))
-    short = dict(zip(per["period"], per["period"] if lang() == "zh" else per["label_en"].str.split(" (", regex=False).str[0]))
+    short = {p: fmt.period_short(p, en, lang()) for p, en in zip(per["period"], per["label_en"])}
     if state.show_filters():
         st.selectbox(t("period"), options, key=f"{PAGE}_period", format_func=lambda p: names.get(p, p))
     s = state.sync(PAGE, defaults)

@@ -19,6 +19,7 @@ from typing import Callable, Iterator
 import duckdb
 
 from common import settings
+from common.messages import CodedError
 
 SCHEMA_VERSION = "1"
 
@@ -190,12 +191,12 @@ WHERE f.figure_id NOT IN (SELECT s.figure_id FROM supersessions s JOIN batches b
   AND (f.batch_id IS NULL OR f.batch_id NOT IN (SELECT batch_id FROM batches WHERE undone_at IS NOT NULL));
 """
 
-class DatabaseBusy(RuntimeError):
+class DatabaseBusy(CodedError, RuntimeError):
     """Another writer (or a foreign process) holds the database; nothing was changed."""
 
 
-class DatabaseMissing(RuntimeError):
-    pass
+class DatabaseMissing(CodedError, RuntimeError):
+    """The database file does not exist yet."""
 
 
 def db_path(path: str | os.PathLike | None = None) -> Path:
@@ -220,7 +221,7 @@ def open_read(path: str | os.PathLike | None = None, retries: int = 20) -> duckd
     """A read-only connection to the live file; waits briefly if a foreign process holds a write lock."""
     p = db_path(path)
     if not p.exists():
-        raise DatabaseMissing(f"数据库不存在: {p}。请先运行 python -m loaders build。 (database not found)")
+        raise DatabaseMissing("db_missing", path=p)
     last: Exception | None = None
     for attempt in range(retries):
         try:
@@ -228,10 +229,7 @@ def open_read(path: str | os.PathLike | None = None, retries: int = 20) -> duckd
         except duckdb.IOException as exc:  # lock held by a foreign read-write process
             last = exc
             time.sleep(min(0.05 * (attempt + 1), 0.5))
-    raise DatabaseBusy(
-        f"数据库正被其他程序以写入方式占用，暂时无法读取: {p}。请关闭该程序后重试。 "
-        f"(database is locked by another process: {last})"
-    )
+    raise DatabaseBusy("db_locked", path=p, error=last)
 
 
 @contextmanager
@@ -249,10 +247,7 @@ def writer_lock(path: str | os.PathLike | None = None, timeout: float | None = N
                 break
             except BlockingIOError:
                 if time.monotonic() >= deadline:
-                    raise DatabaseBusy(
-                        f"另一个写入操作(构建、导入或撤销)正在进行，等待 {timeout:.0f} 秒后仍未完成，未做任何更改。"
-                        f" (another write is in progress; nothing was changed)"
-                    ) from None
+                    raise DatabaseBusy("db_write_busy", s=f"{timeout:.0f}") from None
                 time.sleep(0.05)
         yield
     finally:
@@ -297,7 +292,7 @@ def write_transaction(path: str | os.PathLike | None = None,
     live = db_path(path)
     with writer_lock(live, timeout):
         if not live.exists():
-            raise DatabaseMissing(f"数据库不存在: {live}。请先运行 python -m loaders build。")
+            raise DatabaseMissing("db_missing", path=live)
         tmp = _tmp_name(live)
         shutil.copyfile(live, tmp)
         con = duckdb.connect(str(tmp))

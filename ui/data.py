@@ -39,7 +39,7 @@ def _open_snapshot(path: str, retries: int = 20) -> duckdb.DuckDBPyConnection:
             con.close()
             last = exc
             time.sleep(min(0.05 * (attempt + 1), 0.5))
-    raise db.DatabaseBusy(f"数据库正被其他程序以写入方式占用，暂时无法读取: {path}。 (database is locked: {last})")
+    raise db.DatabaseBusy("db_locked", path=path, error=last)
 
 
 @st.cache_resource(max_entries=2, show_spinner=False)
