@@ -426,13 +426,22 @@ def china_map(summary: pd.DataFrame, title: str, unit_zh: str, unit_en: str, dec
             marker=dict(size=sizes, color=list(pts["color"].fillna(FALLBACK_COLOR)), opacity=0.75,
                         line=dict(color="white", width=1)),
             customdata=list(pts["region_id"]),
-            hovertext=[f"<b>{n}</b><br>{v} ({p})" for n, v, p in zip(names, values, pts["period"])],
+            hovertext=[f"<b>{n}</b><br>{v} ({_period_name(p)})" for n, v, p in zip(names, values, pts["period"])],
             hoverinfo="text", showlegend=False))
     fig.update_xaxes(visible=False, range=[73, 136])
     fig.update_yaxes(visible=False, range=[3, 54], scaleanchor="x", scaleratio=1.2)
     fig = _layout(fig, title, height=style()["map_height"])
     fig.update_layout(plot_bgcolor="white", dragmode="pan")
     return fig
+
+
+def _period_name(period) -> str:
+    """十二五 as “十二五”(2011–2015) / 12th FYP (2011–2015)."""
+    from ui import data
+
+    per = data.periods()
+    names = dict(zip(per["period"], per[f"label_{lang()}"]))
+    return names.get(period, str(period))
 
 
 def map_caption() -> str:
