@@ -134,7 +134,9 @@ def _with_source(fig: go.Figure, source: str) -> go.Figure:
     sz = style()
     lines = [w for x in source.split(" · ") if x.strip() for w in _wrap(x.strip(), SOURCE_LINE_EMS)]
     small = max(sz["font"] - 3, 10)
-    below = sz["font"] * 2 + 6 if fig.layout.xaxis.visible is not False else 4
+    tick_lines = 2 if any("<br>" in str(v) for tr in fig.data if getattr(tr, "x", None) is not None
+                          for v in tr.x[:50]) else 1
+    below = sz["font"] * (tick_lines + 1) + 6 + (tick_lines - 1) * 4 if fig.layout.xaxis.visible is not False else 4
     fig.add_annotation(text="<br>".join(lines), xref="paper", yref="paper", x=0, y=0, xanchor="left",
                        yanchor="top", yshift=-below, showarrow=False, align="left",
                        font=dict(size=small, color=SOURCE_INK))
@@ -227,7 +229,9 @@ def bars_by_region(df: pd.DataFrame, title: str, unit_zh: str, unit_en: str, dec
     fig = go.Figure()
     for region_id, sub in df.groupby("region_id", sort=False):
         first = sub.iloc[0]
-        xs = [_label(r, "period") if x == "period" else _label(r, "region") for _, r in sub.iterrows()]
+        # a period's years on a second line: narrow side-by-side charts would tilt them into the source line
+        xs = [_label(r, "period").replace("(", "<br>(", 1) if x == "period" else _label(r, "region")
+              for _, r in sub.iterrows()]
         ys = [r[value_col] / factor for _, r in sub.iterrows()]
         texts = [text_fn(r) if text_fn else fmt.qualified(r[value_col] / factor, r.get("qualifier"), label_dec,
                                                                  lang())
@@ -247,6 +251,7 @@ def bars_by_region(df: pd.DataFrame, title: str, unit_zh: str, unit_en: str, dec
             fig.add_trace(go.Bar(marker_color=color, marker_line=dict(color="white", width=0.5),
                                  textposition="outside", cliponaxis=False, **common))
     fig.update_layout(barmode="group")
+    fig.update_xaxes(tickangle=0)
     return _layout(fig, title, y_unit or auto_unit)
 
 
