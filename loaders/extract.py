@@ -19,6 +19,7 @@ import re
 from dataclasses import dataclass, field
 
 from common import dictionaries as d
+from common.gazetteer import place_index
 from common.numbers import CN_DIGITS, CN_MEASURE_UNITS, FIGURE_FAMILIES, NumberError, Quantity, iter_spans, normalize
 from loaders import text as tx
 
@@ -150,6 +151,9 @@ def _resolve_cluster(cluster: list[Mention], ids: set[str], index: d.RegionIndex
     group = index.group_of(ids)
     if group:
         return group
+    province = getattr(index, "common_province", lambda _: None)(ids)
+    if province and all(index.level.get(i) != "scope" for i in ids):
+        return province  # 阿克苏地区和兵团第一师: places in one province count for it
     scopes = [m.region_id for m in cluster if index.level.get(m.region_id) == "scope"]
     if len(set(scopes)) == 1:
         return scopes[0]
@@ -261,7 +265,7 @@ def _not_a_figure(norm: str, m, q: Quantity | NumberError, sent_start: int, clau
 
 def extract(ctx: PlanContext, text: str, rindex: d.RegionIndex | None = None,
             mindex: d.MetricIndex | None = None) -> Extraction:
-    rindex = rindex or d.region_index()
+    rindex = rindex or place_index()
     mindex = mindex or d.metric_index()
     norm = normalize(text)
     junk = tx.junk_ranges(norm)
