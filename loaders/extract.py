@@ -22,6 +22,7 @@ from common import dictionaries as d
 from common.gazetteer import place_index
 from common.numbers import CN_DIGITS, CN_MEASURE_UNITS, FIGURE_FAMILIES, NumberError, Quantity, iter_spans, normalize
 from loaders import text as tx
+from loaders import time_expressions as te
 
 REVIEW_HEADING = re.compile(r"回顾|过去五年|主要成就|工作成效|取得的成绩|发展基础|基础$")
 FUTURE_HEADING = re.compile(r"未来|形势|趋势|背景|目标|任务|思路|原则|指导|保障|措施|展望|面临")
@@ -34,6 +35,17 @@ THRESHOLD_CUES = re.compile(r"(注册资金|注册资本|资产|规模|投资额
 LIST_JOINERS = "、和及与"
 CLUSTER_GAP = re.compile(r"^[、和及与等的]{0,2}$")
 WEAK_SCOPES = {"nationwide"}
+GENERIC_SCOPES = {"all_counterpart", "west", "northeast_central", "nationwide"}
+COMPANY_AFTER = re.compile(r"[^\W\d的和或与等及、]{0,8}?(?:集团|公司|控股|股份|银行|有限|实业)")  # 浙江吉利控股集团
+DESTINATION_BEFORE = re.compile(r"(?:赴|到|去|在|来)$")
+DESTINATION_AFTER = re.compile(r"(?:市|省)?(?:等地|等省市)?(?:务工|就业|培训|学习|考察|研修|挂职)")
+STRUCTURAL_AFTER = re.compile(r"(?:大|项|个|条)?(?:重点任务|任务|原则|方面|关系|举措|措施|机制|体系|目标|领域|环节|"
+                              r"行动|要求|聚焦|不摘|坚持|服务|着力点|抓手|平台|功能)")
+GROWTH_BEFORE = re.compile(r"(?:增长|增加|提高|提升|下降|减少|增幅|降低|上升)(?:了)?$")
+PART_OF = re.compile(r"其中")
+BARE_MAGNITUDE = re.compile(r"(?P<pre>近|上|逾|超|约|将近)?(?P<num>\d+(?:\.\d+)?)?(?P<mag>万|亿)(?P<unit>元|人次|人|名|户|个|家)?")
+MONEY_WORDS = re.compile(r"资金|投资|金额|销售|收入|产值|资产|采购|捐|元")
+PEOPLE_WORDS = re.compile(r"培训|就业|务工|人才|干部|群众|交流|学生|医生|教师|劳动力|人员")
 
 PERIOD_ORDER = list(d.FIVE_YEAR_PERIODS)
 
@@ -57,6 +69,8 @@ class Figure:
     ref_period: str | None = None
     note: str | None = None
     year: int | None = None
+    time_phrase: str | None = None  # the words the period was read from (自2010年…以来, 今年)
+    place: str | None = None        # the place named, finer than region_id (塔什库尔干塔吉克自治县)
 
     def as_row(self) -> dict:
         q = self.quantity
@@ -67,6 +81,7 @@ class Figure:
             base_unit=self.base_unit, number_text=self.number_text, section=self.section,
             quote=self.quote, quote_start=self.quote_start, quote_end=self.quote_end,
             span_start=self.span_start, span_end=self.span_end, ref_period=self.ref_period, note=self.note,
+            time_phrase=self.time_phrase, place=self.place,
         )
 
 
@@ -99,6 +114,9 @@ class PlanContext:
     default_region: str
     actors: tuple[str, ...] = ("shanghai",)  # who gives the aid: a mention of them scopes nothing
     heading_scope: bool = True  # False where every heading names the plan's theme (长三角…), not a recipient
+    doc_year: int | None = None   # the document's date, for 今年 / 去年 / …以来
+    doc_month: int | None = None
+    carry_recipient: bool = False  # reports and news: a recipient named once holds until another is named
 
 
 def previous_period(period: str) -> str | None:
@@ -124,7 +142,9 @@ def _protected(norm: str, pos: int) -> bool:
 
 def region_mentions(norm: str, start: int, end: int, index: d.RegionIndex) -> list[Mention]:
     """Mentions in norm[start:end], with lists of places resolved to their group or dropped as ambiguous."""
-    raw = [Mention(s, e, rid) for s, e, rid in index.find_all(norm, start, end) if not _protected(norm, s)]
+    raw = [Mention(s, e, rid) for s, e, rid in index.find_all(norm, start, end)
+           if not _protected(norm, s) and not is_destination(norm, s, e)
+           and not (index.level.get(rid) != "scope" and COMPANY_AFTER.match(norm, e))]
     out: list[Mention] = []
     i = 0
     while i < len(raw):
@@ -140,6 +160,11 @@ def region_mentions(norm: str, start: int, end: int, index: d.RegionIndex) -> li
             out.append(Mention(cluster[0].start, cluster[-1].end, resolved))
         i = j
     return out
+
+
+def is_destination(norm: str, s: int, e: int) -> bool:
+    """赴上海务工, 到江苏就业, 在济南务工: where the recipient's people go, not who receives."""
+    return bool(DESTINATION_BEFORE.search(norm, max(0, s - 1), s) and DESTINATION_AFTER.match(norm, e))
 
 
 def _resolve_cluster(cluster: list[Mention], ids: set[str], index: d.RegionIndex) -> str | None:
@@ -224,7 +249,16 @@ def classify(norm: str, q: Quantity, unit_start: int, after_end: int, clause_sta
                         best = (key, mid)
         if best:
             return best[1]
+    # 4. a cue written ~资金 counts only when nothing more specific is in the clause
+    before = norm[clause_start:unit_start]
+    weak = [(before.rfind(cue), mid) for cue, mid in _weak_cues(mindex) if mid in compatible and cue in before]
+    if weak:
+        return max(weak)[1]
     return None
+
+
+def _weak_cues(mindex: d.MetricIndex) -> tuple[tuple[str, str], ...]:
+    return tuple((c[1:], mid) for c, mid in mindex.cues if c.startswith("~"))
 
 
 # --- the walk over a plan -----------------------------------------------------------------------
@@ -276,12 +310,31 @@ def extract(ctx: PlanContext, text: str, rindex: d.RegionIndex | None = None,
 
     path_i = -1
     path: tuple[tx.Heading, ...] = ()
+    period_start = (te.period_bounds(ctx.period) or (None, None))[0]
+    paragraph, carried, carried_start = -2, None, None
+    recipient = ctx.default_region  # reports and news: the recipient named last (headline, first sentence …)
+    seen_metrics: dict[str, list[str]] = {}  # unit family -> metrics of this paragraph's figures, in order
     for sent in tx.sentences(norm):
+        para = norm.rfind("\n", 0, sent.start)
+        if para != paragraph:  # a time stated once holds until the paragraph ends
+            paragraph, carried, carried_start = para, None, None
+            seen_metrics = {}
+        tmarks = te.marks(norm, sent.start, sent.end, ctx.doc_year, ctx.doc_month, carried_start, period_start,
+                          untied_years=ctx.review_period is None)
+        sent_carried = carried
+        if tmarks:
+            carried = tmarks[-1]
+            carried_start = next((te.start_year(t) for t in reversed(tmarks) if te.start_year(t)), carried_start)
         if any(a <= sent.start < b for a, b in junk):
             continue
         while path_i + 1 < len(paths) and paths[path_i + 1][0] < sent.end:
             path_i += 1
             path = paths[path_i][1]
+        mentions = [mn for mn in region_mentions(norm, sent.start, sent.end, rindex) if mn.region_id not in ctx.actors]
+        sent_recipient = recipient
+        places = {mn.region_id for mn in mentions if rindex.level.get(mn.region_id) != "scope"}
+        if ctx.carry_recipient and len(places) == 1:
+            recipient = places.pop()
         spans = list(_spans_in(norm, sent.start, sent.end))
         if not spans:
             continue
@@ -293,8 +346,11 @@ def extract(ctx: PlanContext, text: str, rindex: d.RegionIndex | None = None,
         repeated = key in seen_sentences
         seen_sentences.add(key)
 
-        sentence_period, ref_period, year = _sentence_period(norm, sent, path, ctx)
-        mentions = [mn for mn in region_mentions(norm, sent.start, sent.end, rindex) if mn.region_id not in ctx.actors]
+        sentence_period, ref_period, year, marked = _sentence_period(norm, sent, path, ctx)
+        if ctx.carry_recipient and sent_recipient not in WEAK_SCOPES:
+            # a generic scope word (西部, 对口支援地区) does not override a recipient already named
+            mentions = [mn for mn in mentions if rindex.level.get(mn.region_id) != "scope"
+                        or mn.region_id not in GENERIC_SCOPES]
         strong = [mn for mn in mentions if mn.region_id not in WEAK_SCOPES]
         weak = [mn for mn in mentions if mn.region_id in WEAK_SCOPES]
         section_region = _section_region(norm, path, rindex, ctx.actors) if ctx.heading_scope else None
@@ -321,14 +377,36 @@ def extract(ctx: PlanContext, text: str, rindex: d.RegionIndex | None = None,
             next_start = spans[k + 1][0].start() if k + 1 < len(spans) else sent.end
             after_end = min(c_end, next_start)
             metric = classify(norm, q, m.start("unit"), after_end, c_start, prev_end, mindex)
+            part_of = PART_OF.search(norm, prev_end, s) is not None
             prev_end = e
+            earlier = seen_metrics.get(q.family, [])
+            if part_of and earlier and metric not in earlier:
+                metric = earlier[-1]  # a 其中 part is part of a figure already counted
+            if metric is not None and q.family == "count" and STRUCTURAL_AFTER.match(norm, e):
+                out.rejects.append(Reject(ctx.plan_id, section, span_text, s, e, quote, "structural",
+                                          "结构性数量(如“三个方面”“8个原则”),不是统计数据"))
+                continue
+            if q.family == "percent" and GROWTH_BEFORE.search(norm, max(sent.start, s - 4), s):
+                out.rejects.append(Reject(ctx.plan_id, section, span_text, s, e, quote, "growth_rate",
+                                          "增长率,不是占比"))
+                continue
             if metric is None:
                 out.rejects.append(Reject(ctx.plan_id, section, span_text, s, e, quote, "unclassified_metric",
                                           "无法从上下文判断指标"))
                 continue
+            seen_metrics.setdefault(q.family, []).append(metric)
             region = respectively.get(k) or _region_for(k, s, candidates, fig_clause, clauses, strong, weak,
-                                                        section_region, ctx)
-            period, note = sentence_period, None
+                                                        section_region, sent_recipient)
+            period, note, phrase, fig_year = sentence_period, None, None, year
+            earlier_marks = [t for t in tmarks if t.end <= s]
+            if earlier_marks:
+                period, phrase = earlier_marks[-1].period, earlier_marks[-1].phrase
+            elif not marked and tmarks and tmarks[0].kind != "year":
+                period, phrase = tmarks[0].period, tmarks[0].phrase
+            elif not marked and sent_carried is not None:
+                period, phrase = sent_carried.period, sent_carried.phrase
+            if period != sentence_period:
+                fig_year = int(period) if period.isdigit() else None
             if FROM_TO.search(norm[max(sent.start, s - 1):s]) and re.match(r"(扩展|增加|增长|提高|上升|发展|扩大)到",
                                                                           norm[e:e + 4]):
                 earlier = previous_period(sentence_period)
@@ -344,13 +422,67 @@ def extract(ctx: PlanContext, text: str, rindex: d.RegionIndex | None = None,
                 value_base=q.value_base, base_unit=base_unit, section=section, quote=quote,
                 quote_start=qs, quote_end=qe, span_start=s, span_end=e, number_text=span_text,
                 ref_period=ref_period if q.family == "ratio" else None, note=note,
-                year=year,
+                year=fig_year, time_phrase=phrase,
             ))
     return out
 
 
+class _Bare:
+    """A quantity written without a measure word (培训1.3万, 销售额2.1亿) or without a numeral (近亿元, 近万人)."""
+
+    def __init__(self, m: re.Match, unit_start: int, groups: dict):
+        self._m, self._unit_start, self._groups = m, unit_start, groups
+
+    def start(self, group=None) -> int:
+        return self._unit_start if group == "unit" else self._m.start()
+
+    def end(self, group=None) -> int:
+        return self._m.end()
+
+    def group(self, name=0):
+        return self._m.group(0) if name == 0 else self._groups.get(name)
+
+
+def _bare_quantity(norm: str, m: re.Match, start: int) -> tuple[_Bare, Quantity] | None:
+    num, mag, unit, pre = m.group("num"), m.group("mag"), m.group("unit"), m.group("pre")
+    if num and unit:
+        return None  # an ordinary span, read by common.numbers
+    if not num and not (pre and unit):
+        return None
+    if num and (m.end() < len(norm) and re.match(r"[\u4e00-\u9fff\d%]", norm[m.end()])):
+        return None  # 1.3万亩, 2万余: some other unit or a qualifier follows
+    value = float(num) if num else 1.0
+    factor = 1e4 if mag == "万" else 1e8
+    if unit:
+        family = "money" if unit == "元" else "people" if unit in ("人次", "人", "名") else "count"
+        base = unit
+    else:
+        lead = norm[max(start, m.start() - 16):m.start()]
+        lead = re.split(r"[,;。、]", lead)[-1]
+        if MONEY_WORDS.search(lead):
+            family, base = "money", "元"
+        elif PEOPLE_WORDS.search(lead):
+            family, base = "people", "人次"
+        else:
+            return None
+    q = Quantity(value=value, unit=mag + (unit or ""), qualifier=pre, value_base=round(value * factor, 6),
+                 base_unit=base, family=family, text=m.group(0))
+    groups = {"num": num or "", "post": None, "pre": pre, "mag": mag, "unit": unit or ""}
+    return _Bare(m, m.start("unit") if unit else m.end(), groups), q
+
+
 def _spans_in(norm: str, start: int, end: int):
-    return iter_spans(norm, start, end)
+    spans = list(iter_spans(norm, start, end))
+    taken = [(m.start(), m.end()) for m, _ in spans]
+    for bm in BARE_MAGNITUDE.finditer(norm, start, end):
+        if any(bm.start() < b and bm.end() > a for a, b in taken) or not bm.group(0):
+            continue
+        if bm.start() > 0 and re.match(r"[\d.]", norm[bm.start() - 1]):
+            continue
+        got = _bare_quantity(norm, bm, start)
+        if got:
+            spans.append(got)
+    return sorted(spans, key=lambda mq: mq[0].start())
 
 
 def _clause_of(clauses: list[tuple[int, int]], pos: int) -> int:
@@ -360,8 +492,8 @@ def _clause_of(clauses: list[tuple[int, int]], pos: int) -> int:
     return len(clauses) - 1
 
 
-def _sentence_period(norm: str, sent: tx.Sentence, path, ctx: PlanContext) -> tuple[str, str | None, int | None]:
-    """(period, comparison period, year) for a sentence."""
+def _sentence_period(norm: str, sent: tx.Sentence, path, ctx: PlanContext) -> tuple[str, str | None, int | None, bool]:
+    """(period, comparison period, year, whether the sentence itself says) for a sentence."""
     base = ctx.period
     # the innermost heading that speaks of the past or the future decides
     for h in reversed(path):
@@ -387,11 +519,13 @@ def _sentence_period(norm: str, sent: tx.Sentence, path, ctx: PlanContext) -> tu
         if first:
             period = pm.group(1)
             first = False
+    marked = not first
     ym = YEAR_OPENER.search(s)
     if ym and (ym.start() == 0 or s[ym.start() - 1] in ",:;("):
         year = int(ym.group(1))
         period = str(year)
-    return period, ref, year
+        marked = True
+    return period, ref, year, marked
 
 
 def _section_region(norm: str, path, rindex: d.RegionIndex, actors=()) -> str | None:
@@ -403,7 +537,7 @@ def _section_region(norm: str, path, rindex: d.RegionIndex, actors=()) -> str | 
     return None
 
 
-def _region_for(k, s, candidates, fig_clause, clauses, strong, weak, section_region, ctx) -> str:
+def _region_for(k, s, candidates, fig_clause, clauses, strong, weak, section_region, fallback: str) -> str:
     before = [mn for mn in strong if mn.end <= s]
     if before:
         return before[-1].region_id
@@ -418,9 +552,9 @@ def _region_for(k, s, candidates, fig_clause, clauses, strong, weak, section_reg
         return after[0].region_id
     if section_region:
         return section_region
-    if weak:
+    if weak and fallback in WEAK_SCOPES:
         return weak[0].region_id
-    return ctx.default_region
+    return fallback
 
 
 def _respectively(norm: str, sent: tx.Sentence, spans, strong: list[Mention]) -> dict[int, str]:
