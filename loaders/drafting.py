@@ -20,7 +20,7 @@ from common.gazetteer import place_index
 from common.numbers import normalize
 from loaders import text as tx
 from loaders import time_expressions as te
-from loaders.extract import PlanContext, is_destination
+from loaders.extract import PlanContext, is_destination, place_mentions
 
 PLAN_KINDS = ("five_year_plan", "work_plan", "action_plan", "work_report", "news", "other")
 # kinds whose headings scope their sections; in reports and news a named recipient carries to later sentences
@@ -33,7 +33,8 @@ _FULL_DATE = re.compile(r"((?:19|20)\d\d)\s*(?:年|-|/|\.)\s*(\d{1,2})\s*(?:月|
 _MONTH = re.compile(r"((?:19|20)\d\d)年(\d{1,2})月")
 _DOC_NO = re.compile(r"[\u4e00-\u9fff]{1,10}[〔\[(]((?:19|20)\d\d)[〕\])]\d{1,4}号")
 _ISSUER = re.compile(r"^[\u4e00-\u9fff()]{4,40}(?:人民政府|办公室|办公厅|委员会|领导小组|指挥部|工作组|联络组|局|厅)$")
-_COMPANY = re.compile(r"^[\u4e00-\u9fff]{0,8}?(?:集团|公司|控股|股份|银行|有限|实业)")
+# a place right after these is an object (投入日喀则市援藏资金, 向陕西选派), not the one who gives
+_OBJECT_BEFORE = re.compile(r"(?:投入|安排|拨付|向|对|在|为|给|支援|帮扶|援助|接收|到|赴|支持|帮助|助力|走进|与|和|、)$")
 
 
 def _kind(title: str) -> str:
@@ -60,13 +61,8 @@ def _title(lines: list[str], stem: str) -> str:
 
 
 def _places(norm: str, start: int, end: int) -> list[tuple[int, int, str]]:
-    ix = place_index()
-    out = []
-    for s, e, rid in ix.find_all(norm, start, end):
-        if _COMPANY.match(norm[e:e + 10]):
-            continue  # 浙江吉利控股集团: a company, not a place
-        out.append((s, e, rid))
-    return out
+    """Places named in norm[start:end]: companies (浙江吉利控股集团) and destinations (赴上海务工) left out."""
+    return [(m.start, m.end, m.region_id) for m in place_mentions(norm, start, end, place_index())]
 
 
 def _roles(norm: str, start: int, end: int) -> tuple[list[str], list[str]]:
@@ -103,6 +99,8 @@ def _roles(norm: str, start: int, end: int) -> tuple[list[str], list[str]]:
             givers.append(rid)
             recipients.append(nxt[2])
             done.add(i + 1)
+        elif _OBJECT_BEFORE.search(norm, max(start, s - 2), s):
+            continue
         elif re.match(rf"(?:市|省)?(?:援疆|援藏|援青|援滇|援黔|{_GIVE_VERB})", after):
             givers.append(rid)
         elif re.match(rf"(?:市|省)?{_ACT_VERB}", after):
@@ -157,9 +155,13 @@ def draft_sidecar(text: str, stem: str) -> dict:
         notes.append(f"document year {doc_year}: the latest year the text names")
     period = _period_from(title_n)
     if period is None:
-        stated = {t.period for t in te.marks(norm, 0, len(norm), doc_year, doc_month) if t.kind == "year"}
+        all_marks = te.marks(norm, 0, len(norm), doc_year, doc_month)
+        stated = {t.period for t in all_marks if t.kind == "year"}
+        five = [t.period for t in all_marks if t.kind == "five_year"]
         if len(stated) == 1 and not re.search(r"(?<!\d)(?:19|20)\d\d年(?:[至到—–\-])", norm):
             period = stated.pop()
+        elif five and not stated:
+            period = max(set(five), key=five.count)
         elif doc_year:
             period = _fyp_of(doc_year)
         else:
@@ -179,13 +181,13 @@ def draft_sidecar(text: str, stem: str) -> dict:
     ix = place_index()
     default = recipients[0] if recipients else None
     if default is None:
-        for word, rid in _IMPLIED.items():
-            if word in norm[:opening_end]:
+        for s, e, rid in _places(norm, 0, opening_end):
+            if rid not in givers and ix.level.get(rid) != "scope" and not is_destination(norm, s, e):
                 default = rid
                 break
     if default is None:
-        for s, e, rid in _places(norm, 0, opening_end):
-            if rid not in givers and ix.level.get(rid) != "scope" and not is_destination(norm, s, e):
+        for word, rid in _IMPLIED.items():
+            if word in norm[:opening_end]:
                 default = rid
                 break
     doc_no = None

@@ -136,15 +136,24 @@ class Mention:
 
 
 def _protected(norm: str, pos: int) -> bool:
-    """Inside a book title 《》 or a quotation “”: names, not scopes."""
-    return tx.enclosing(norm, pos, "《", "》") or tx.enclosing(norm, pos, "“", "”")
+    """Inside a book title 《》 or a quoted name (“三个服务”): names, not scopes nor figures.
+
+    A quoted statement (“过去五年,我们累计接收援建资金41亿元…”) is speech: its numbers are figures."""
+    if tx.enclosing(norm, pos, "《", "》"):
+        return True
+    if not tx.enclosing(norm, pos, "“", "”"):
+        return False
+    opening = norm.rfind("“", 0, pos)
+    closing = norm.find("”", pos)
+    if closing == -1:
+        return True
+    said = norm[closing - 1] in "。!?" or re.match(r"[^。“]{0,16}?(?:说|表示|介绍|指出|强调|谈到)", norm[closing + 1:])
+    return not said
 
 
 def region_mentions(norm: str, start: int, end: int, index: d.RegionIndex) -> list[Mention]:
     """Mentions in norm[start:end], with lists of places resolved to their group or dropped as ambiguous."""
-    raw = [Mention(s, e, rid) for s, e, rid in index.find_all(norm, start, end)
-           if not _protected(norm, s) and not is_destination(norm, s, e)
-           and not (index.level.get(rid) != "scope" and COMPANY_AFTER.match(norm, e))]
+    raw = place_mentions(norm, start, end, index)
     out: list[Mention] = []
     i = 0
     while i < len(raw):
@@ -162,9 +171,30 @@ def region_mentions(norm: str, start: int, end: int, index: d.RegionIndex) -> li
     return out
 
 
+def _nested(raw: list[Mention], province: dict[str, str], level: dict[str, str]) -> list[Mention]:
+    """甘肃甘南州, 浙江湖州市, 四川省广安市: a province written right before a place in it names that place."""
+    out: list[Mention] = []
+    for mn in raw:
+        if out and out[-1].end == mn.start and level.get(out[-1].region_id) == "province" \
+                and province.get(mn.region_id) == out[-1].region_id and mn.region_id != out[-1].region_id:
+            out[-1] = Mention(out[-1].start, mn.end, mn.region_id)
+            continue
+        out.append(mn)
+    return out
+
+
 def is_destination(norm: str, s: int, e: int) -> bool:
     """赴上海务工, 到江苏就业, 在济南务工: where the recipient's people go, not who receives."""
     return bool(DESTINATION_BEFORE.search(norm, max(0, s - 1), s) and DESTINATION_AFTER.match(norm, e))
+
+
+def place_mentions(norm: str, start: int, end: int, index: d.RegionIndex) -> list[Mention]:
+    """Every place named in norm[start:end], one by one: not in names or titles, not a company (浙江吉利控股集团),
+    not where people go to work (赴上海务工); a province right before a place in it merges into that place."""
+    raw = [Mention(s, e, rid) for s, e, rid in index.find_all(norm, start, end)
+           if not _protected(norm, s) and not is_destination(norm, s, e)
+           and not (index.level.get(rid) != "scope" and COMPANY_AFTER.match(norm, e))]
+    return _nested(raw, getattr(index, "province", {}), index.level)
 
 
 def _resolve_cluster(cluster: list[Mention], ids: set[str], index: d.RegionIndex) -> str | None:
@@ -311,6 +341,8 @@ def extract(ctx: PlanContext, text: str, rindex: d.RegionIndex | None = None,
     path_i = -1
     path: tuple[tx.Heading, ...] = ()
     period_start = (te.period_bounds(ctx.period) or (None, None))[0]
+    if period_start and ctx.period.isdigit():  # cumulative figures of a one-year report run from its five-year period
+        period_start = next((y for y in d.FIVE_YEAR_PERIODS.values() if y <= period_start <= y + 4), period_start)
     paragraph, carried, carried_start = -2, None, None
     recipient = ctx.default_region  # reports and news: the recipient named last (headline, first sentence …)
     seen_metrics: dict[str, list[str]] = {}  # unit family -> metrics of this paragraph's figures, in order

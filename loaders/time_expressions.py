@@ -29,7 +29,7 @@ _FYP = r"“?(十[一二三四五六七八九]?五)”?"
 _DASH = r"[—–\-~～至到]"
 
 RANGE = re.compile(rf"(?:从|自)?{_Y}年?{_DASH}{{1,2}}{_Y}年(?:度)?(?:间|期间)?")
-SINCE = re.compile(rf"(?:自|从)?{_Y}年(?:[^。;,，以]{{0,20}}?)以来|(?:自|从){_Y}年(?:开始|起)|{_Y}年起")
+SINCE = re.compile(rf"(?:自|从)?{_Y}年(?:[^。;,，以\d年()（）去今]{{0,20}}?)以来|(?:自|从){_Y}年(?:开始|起)|{_Y}年起")
 FYP = re.compile(rf"{_FYP}(期间|时期|末|以来|初|规划期)")
 UNTIL = re.compile(rf"(?:截至|截止|截止到|至){_Y}年(?:(\d{{1,2}}|[{_CN_N}]{{1,3}})月)?(?:底|末)?")
 UNTIL_NO_YEAR = re.compile(rf"(?:截至|截止)(?:\d{{1,2}}|[{_CN_N}]{{1,3}})月(?:底|末)?")
@@ -120,12 +120,6 @@ def marks(norm: str, start: int, end: int, doc_year: int | None, doc_month: int 
         if last and last >= y:
             stop = tied.end() if n else m.end()
             add(m.start(), stop, as_period(y, last), "since")
-    for m in UNTIL.finditer(norm, start, end):
-        y = int(m.group(1))
-        if not norm[m.start():m.start() + 2] in ("截至", "截止"):
-            continue  # 至2025年 alone is a target
-        first = carried_start if carried_start is not None else period_start
-        add(m.start(), m.end(), as_period(first, y) if first and first < y else str(y), "until")
     if doc_year:
         for m in RELATIVE.finditer(norm, start, end):
             w = m.group(0)
@@ -154,6 +148,14 @@ def marks(norm: str, start: int, end: int, doc_year: int | None, doc_month: int 
         if m.start() > 0 and norm[m.start() - 1].isdigit():
             continue
         add(m.start(), m.end(), m.group(1), "year")
+    for m in UNTIL.finditer(norm, start, end):
+        y = int(m.group(1))
+        if norm[m.start():m.start() + 2] not in ("截至", "截止"):
+            continue  # 至2025年 alone is a target
+        # from the start stated earlier in the sentence, else in the paragraph, else the document's period
+        stated = [start_year(t) for t in found if t.end <= m.start() and start_year(t)]
+        first = stated[-1] if stated else carried_start if carried_start is not None else period_start
+        add(m.start(), m.end(), as_period(first, y) if first and first < y else str(y), "until")
     return sorted(found, key=lambda t: t.start)
 
 
