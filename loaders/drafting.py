@@ -34,7 +34,7 @@ _MONTH = re.compile(r"((?:19|20)\d\d)年(\d{1,2})月")
 _DOC_NO = re.compile(r"[\u4e00-\u9fff]{1,10}[〔\[(]((?:19|20)\d\d)[〕\])]\d{1,4}号")
 _ISSUER = re.compile(r"^[\u4e00-\u9fff()]{4,40}(?:人民政府|办公室|办公厅|委员会|领导小组|指挥部|工作组|联络组|局|厅)$")
 # a place right after these is an object (投入日喀则市援藏资金, 向陕西选派), not the one who gives
-_OBJECT_BEFORE = re.compile(r"(?:投入|安排|拨付|向|对|在|为|给|支援|帮扶|援助|接收|到|赴|支持|帮助|助力|走进|与|和|、)$")
+_OBJECT_BEFORE = re.compile(r"(?:投入|安排|拨付|向|对|在|为|给|支援|帮扶|援助|到|赴|支持|帮助|助力|走进|与|和|、)$")
 
 
 def _kind(title: str) -> str:
@@ -49,15 +49,19 @@ def _kind(title: str) -> str:
     return "news"
 
 
-def _title(lines: list[str], stem: str) -> str:
-    for line in lines[:3]:
-        if _FULL_DATE.fullmatch(line.strip("()（） ")) or _MONTH.fullmatch(line.strip("()（） ")):
-            continue
-        if len(line) <= 60 and not line.endswith("。"):
-            return line
-        break
-    first = tx.sentences(lines[0])[0] if lines else None
-    return lines[0][first.start:first.end].strip()[:40] if first else stem
+def _is_dateline(line: str) -> bool:
+    return bool(_FULL_DATE.match(line.strip("()（） ")) or _MONTH.match(line.strip("()（） ")))
+
+
+def _title(lines: list[str], stem: str) -> tuple[str, bool]:
+    """(title, whether the text has a headline): a short first line, else the opening of the first sentence."""
+    body = [ln for ln in lines[:4] if not _is_dateline(ln)]  # 2020年8月12日 新疆日报 is a dateline
+    if body and len(body[0]) <= 60 and not body[0].endswith("。"):
+        return body[0], True
+    if body:
+        first = tx.sentences(body[0])[0]
+        return body[0][first.start:first.end].strip()[:40], False
+    return stem, False
 
 
 def _places(norm: str, start: int, end: int) -> list[tuple[int, int, str]]:
@@ -129,7 +133,7 @@ def _period_from(title: str) -> str | None:
     for t in tm:
         if t.kind in ("five_year", "range", "year"):
             return t.period
-    m = re.search(r"“?(十[一二三四五六七八九]?五)”?", title)
+    m = re.search(r"(?<![一二三四五六七八九十])“?(十[一二三四五六七八九]?五)”?(?![年个项])", title)
     return m.group(1) if m and m.group(1) in d.FIVE_YEAR_PERIODS else None
 
 
@@ -145,15 +149,16 @@ def draft_sidecar(text: str, stem: str) -> dict:
     norm = normalize(text)
     lines = [ln.strip() for ln in norm.split("\n") if ln.strip()]
     raw_lines = [ln.strip() for ln in text.split("\n") if ln.strip()]
-    title_n = _title(lines, stem)
-    title = raw_lines[lines.index(title_n)] if title_n in lines else title_n
+    title_n, headline = _title(lines, stem)
+    at = norm.find(title_n)
+    title = text[at:at + len(title_n)] if at >= 0 else title_n  # verbatim (normalize keeps offsets)
     iso, doc_year, doc_month = _doc_date(norm)
     years = [int(y) for y in re.findall(r"(?<!\d)((?:19|20)\d\d)年", norm)]
     notes = []
     if doc_year is None and years:
         doc_year = max(y for y in years if y <= _date.today().year + 10)
         notes.append(f"document year {doc_year}: the latest year the text names")
-    period = _period_from(title_n)
+    period = _period_from(title_n) if headline else None
     if period is None:
         all_marks = te.marks(norm, 0, len(norm), doc_year, doc_month)
         stated = {t.period for t in all_marks if t.kind == "year"}

@@ -36,7 +36,8 @@ LIST_JOINERS = "、和及与"
 CLUSTER_GAP = re.compile(r"^[、和及与等的]{0,2}$")
 WEAK_SCOPES = {"nationwide"}
 GENERIC_SCOPES = {"all_counterpart", "west", "northeast_central", "nationwide"}
-COMPANY_AFTER = re.compile(r"[^\W\d的和或与等及、]{0,8}?(?:集团|公司|控股|股份|银行|有限|实业)")  # 浙江吉利控股集团
+COMPANY_AFTER = re.compile(r"[^\W\d的和或与等及、]{0,8}?(?:集团|公司|控股|股份|银行|有限|实业)|(?:日报|晚报|报社|电视台|"
+                           r"广播电视台|新闻网|卫视)")  # companies and media (新疆日报) are not places  # 浙江吉利控股集团
 DESTINATION_BEFORE = re.compile(r"(?:赴|到|去|在|来)$")
 DESTINATION_AFTER = re.compile(r"(?:市|省)?(?:等地|等省市)?(?:务工|就业|培训|学习|考察|研修|挂职)")
 STRUCTURAL_AFTER = re.compile(r"(?:大|项|个|条)?(?:重点任务|任务|原则|方面|关系|举措|措施|机制|体系|目标|领域|环节|"
@@ -175,8 +176,9 @@ def _nested(raw: list[Mention], province: dict[str, str], level: dict[str, str])
     """甘肃甘南州, 浙江湖州市, 四川省广安市: a province written right before a place in it names that place."""
     out: list[Mention] = []
     for mn in raw:
-        if out and out[-1].end == mn.start and level.get(out[-1].region_id) == "province" \
-                and province.get(mn.region_id) == out[-1].region_id and mn.region_id != out[-1].region_id:
+        if out and out[-1].end == mn.start and (
+                mn.region_id == out[-1].region_id  # 红河州元阳县: a prefecture and its county
+                or (level.get(out[-1].region_id) == "province" and province.get(mn.region_id) == out[-1].region_id)):
             out[-1] = Mention(out[-1].start, mn.end, mn.region_id)
             continue
         out.append(mn)
