@@ -20,7 +20,7 @@ import re
 from dataclasses import dataclass
 
 from common import dictionaries as d
-from common.numbers import to_number
+from common.numbers import normalize, to_number
 from loaders import text as tx
 
 _Y = r"((?:19|20)\d\d)"
@@ -164,4 +164,19 @@ def start_year(mark: TimeMark) -> int | None:
     if mark.kind in ("since", "range", "five_year"):
         b = period_bounds(mark.period)
         return b[0] if b else None
+    return None
+
+
+def canonical_period(value: str) -> str | None:
+    """A period as staff or a sidecar write it (十四五期间, “十三五”时期, 2021年, 2018—2020年, 2018年至2020年) in one of
+    the three stored forms, or None when it is not a period."""
+    v = normalize(str(value or "")).strip().strip("“”\"' ")
+    v = re.sub(r"^[“\"]?(十[一二三四五六七八九]?五)[”\"]?(?:期间|时期|规划期|规划)?$", r"\1", v)
+    try:
+        return d.period_info(v)["period"]
+    except ValueError:
+        pass
+    found = marks(v, 0, len(v), None)
+    if len(found) == 1 and found[0].kind in ("range", "year", "five_year") and found[0].end - found[0].start >= len(v) - 2:
+        return found[0].period
     return None
