@@ -15,9 +15,9 @@ from common import settings
 from common.messages import CodedError
 from loaders.drafting import PLAN_KINDS, context_for, draft_sidecar
 from loaders.extract import Extraction, PlanContext, extract
+from loaders.tasks import extract_tasks as _extract_tasks
 from loaders.text import read_plan_text
 from loaders.time_expressions import canonical_period
-from loaders.tasks import extract_tasks as _extract_tasks
 from store import db
 
 SIDECAR_FIELDS = ("plan_id", "title", "kind", "period")

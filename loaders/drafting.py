@@ -98,7 +98,7 @@ def _roles(norm: str, start: int, end: int) -> tuple[list[str], list[str]]:
             givers.append(rid)
             recipients.append(nxt[2])
             done.add(i + 1)
-        elif nxt and re.fullmatch(rf"[^,。;:]{{0,6}}?(?:向|为|对|帮助|支持)", gap) and re.match(
+        elif nxt and re.fullmatch(r"[^,。;:]{0,6}?(?:向|为|对|帮助|支持)", gap) and re.match(
                 rf"(?:市|省|州|等[^,。;]{{0,4}})?{_ACT_VERB}", norm[nxt[1]:end]):
             givers.append(rid)
             recipients.append(nxt[2])

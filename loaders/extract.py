@@ -144,7 +144,6 @@ def _protected(norm: str, pos: int) -> bool:
         return True
     if not tx.enclosing(norm, pos, "“", "”"):
         return False
-    opening = norm.rfind("“", 0, pos)
     closing = norm.find("”", pos)
     if closing == -1:
         return True
@@ -431,14 +430,17 @@ def extract(ctx: PlanContext, text: str, rindex: d.RegionIndex | None = None,
             seen_metrics.setdefault(q.family, []).append(metric)
             region = respectively.get(k) or _region_for(k, s, candidates, fig_clause, clauses, strong, weak,
                                                         section_region, sent_recipient)
+            named = [mn for mn in strong if mn.region_id == region]
+            named_before = [mn for mn in named if mn.end <= s]
+            place = named_before[-1] if named_before else (named[0] if named else None)
             period, note, phrase, fig_year = sentence_period, None, None, year
             earlier_marks = [t for t in tmarks if t.end <= s]
             if earlier_marks:
-                period, phrase = earlier_marks[-1].period, earlier_marks[-1].phrase
+                period, phrase = earlier_marks[-1].period, earlier_marks[-1]
             elif not marked and tmarks and tmarks[0].kind != "year":
-                period, phrase = tmarks[0].period, tmarks[0].phrase
+                period, phrase = tmarks[0].period, tmarks[0]
             elif not marked and sent_carried is not None:
-                period, phrase = sent_carried.period, sent_carried.phrase
+                period, phrase = sent_carried.period, sent_carried
             if period != sentence_period:
                 fig_year = int(period) if period.isdigit() else None
             if FROM_TO.search(norm[max(sent.start, s - 1):s]) and re.match(r"(扩展|增加|增长|提高|上升|发展|扩大)到",
@@ -456,7 +458,8 @@ def extract(ctx: PlanContext, text: str, rindex: d.RegionIndex | None = None,
                 value_base=q.value_base, base_unit=base_unit, section=section, quote=quote,
                 quote_start=qs, quote_end=qe, span_start=s, span_end=e, number_text=span_text,
                 ref_period=ref_period if q.family == "ratio" else None, note=note,
-                year=fig_year, time_phrase=phrase,
+                year=fig_year, time_phrase=text[phrase.start:phrase.end] if phrase else None,
+                place=text[place.start:place.end] if place else None,
             ))
     return out
 
