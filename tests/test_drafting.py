@@ -1,0 +1,71 @@
+"""Sidecars drafted from a new document's text: givers, recipient, date, period, and what extraction does with them."""
+from __future__ import annotations
+
+import pytest
+
+from loaders.drafting import context_for, draft_sidecar
+from loaders.extract import extract
+
+
+def _figures(text):
+    meta = draft_sidecar(text, "t")
+    return meta, [(f.number_text, f.region_id, f.period, f.metric_id) for f in
+                  extract(context_for(meta), text).figures]
+
+
+@pytest.mark.parametrize("text,givers,recipient", [
+    ("浙江省对口支援四川阿坝州。2019年投入资金3亿元。", ["zhejiang"], "sichuan_aba"),
+    ("2020年，苏州市向铜仁市投入财政帮扶资金6.97亿元。", ["jiangsu"], "guizhou_tongren"),
+    ("北京援藏助力拉萨发展\n今年安排资金9亿元。", ["beijing"], "tibet_lhasa"),
+    ("青海省黄南州与江苏省无锡市对口协作座谈会召开。", ["jiangsu"], "qinghai_huangnan"),
+    ("上海援疆工作综述\n2021年安排资金20亿元。", ["shanghai"], "xinjiang"),  # 援疆 implies Xinjiang
+    ("2019年，和田地区向北京等援疆省市输送转移就业人员3200人。", [], "xinjiang_hotan"),  # a reverse flow
+    ("2021年，大连市引入资金86亿元。", [], "liaoning_dalian"),
+])
+def test_givers_and_recipient(text, givers, recipient):
+    meta = draft_sidecar(text, "t")
+    assert (meta["actors"], meta["default_region"]) == (givers, recipient)
+
+
+def test_headline_date_and_period():
+    meta = draft_sidecar("上海援疆泽普分指挥部工作成效\n2022年1月5日  来源：文汇报\n一年来，安排资金3亿元。", "t")
+    assert (meta["title"], meta["date"], meta["kind"]) == ("上海援疆泽普分指挥部工作成效", "2022-01-05", "work_report")
+    assert meta["review"] == "pending"  # the review queue's contract: added documents start unreviewed
+    assert draft_sidecar("“十四五”对口支援规划\n一、发展回顾\n", "t")["period"] == "十四五"
+    assert draft_sidecar("“十四五”对口支援规划\n一、发展回顾\n", "t")["review_period"] == "十三五"
+
+
+def test_no_givers_means_every_place_can_be_a_recipient():
+    meta = {"plan_id": "t", "period": "2020", "actors": []}
+    assert context_for(meta).actors == ()
+    assert context_for({"plan_id": "t", "period": "2020", "actors": ["beijing"]}).actors == ("beijing",)
+
+
+def test_recipient_named_in_the_headline_carries_and_a_scope_word_does_not_override_it():
+    meta, figs = _figures("上海对口支援云南迪庆州\n2021年，上海聚焦西部大开发和乡村振兴，安排财政援助资金2.75亿元。"
+                          "全年实施项目64个。")
+    assert [(n, r) for n, r, _, _ in figs] == [("2.75亿元", "yunnan_diqing"), ("64个", "yunnan_diqing")]
+
+
+def test_company_names_and_destinations_are_not_recipients():
+    meta, figs = _figures("上海援疆工作\n2021年，浙江吉利控股集团在喀什投资建设项目，总投资12亿元。"
+                          "其中，赴上海等地务工人员2100人。")
+    assert [(n, r) for n, r, _, _ in figs] == [("12亿元", "xinjiang_kashgar"), ("2100人", "xinjiang_kashgar")]
+
+
+def test_parts_after_qizhong_inherit_the_metric():
+    _, figs = _figures("2020年，江苏帮助陕西贫困劳动力转移就业5.6万人，其中到江苏就业1.2万人。")
+    assert [(n, m) for n, _, _, m in figs] == [("5.6万人", "labour_transfer"), ("1.2万人", "labour_transfer")]
+
+
+def test_quoted_statements_hold_figures_and_structural_counts_do_not():
+    _, figs = _figures("“今年我们安排援疆资金22.6亿元。”指挥部负责人表示。会议要求落实8个原则，聚焦五项重点任务。")
+    assert [n for n, _, _, _ in figs] == ["22.6亿元"]
+
+
+@pytest.mark.parametrize("text,value", [("争取各类帮扶资金近亿元。", 1e8), ("培训农牧民近万人。", 1e4),
+                                        ("叶城县核桃经上海渠道销售额达2.1亿。", 2.1e8)])
+def test_magnitudes_without_a_numeral_or_a_measure_word(text, value):
+    meta = draft_sidecar(text, "t")
+    figs = extract(context_for(meta), text).figures
+    assert [f.value_base for f in figs] == [pytest.approx(value)]
