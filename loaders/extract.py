@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 from common import dictionaries as d
 from common.gazetteer import place_index
@@ -225,8 +226,13 @@ def _in_mixed_list(norm: str, m: Mention, lo: int, hi: int) -> bool:
 
 # --- metric classification ----------------------------------------------------------------------
 
+@lru_cache(maxsize=None)
+def _units(units: str) -> frozenset[str]:
+    return frozenset(d.split_list(units))
+
+
 def _compatible(metric_row: dict, q: Quantity) -> bool:
-    return q.base_unit in d.split_list(metric_row["units"]) and metric_row["unit_family"] == q.family
+    return metric_row["unit_family"] == q.family and q.base_unit in _units(metric_row["units"])
 
 
 def _top_level_stop(norm: str, start: int, end: int) -> int:
@@ -363,14 +369,20 @@ def extract(ctx: PlanContext, text: str, rindex: d.RegionIndex | None = None,
         while path_i + 1 < len(paths) and paths[path_i + 1][0] < sent.end:
             path_i += 1
             path = paths[path_i][1]
-        mentions = [mn for mn in region_mentions(norm, sent.start, sent.end, rindex) if mn.region_id not in ctx.actors]
         sent_recipient = recipient
-        places = {mn.region_id for mn in mentions if rindex.level.get(mn.region_id) != "scope"}
-        if ctx.carry_recipient and len(places) == 1:
-            recipient = places.pop()
+        mentions = None
+        if ctx.carry_recipient:  # every sentence may name the next recipient, with figures or not
+            mentions = [mn for mn in region_mentions(norm, sent.start, sent.end, rindex)
+                        if mn.region_id not in ctx.actors]
+            places = {mn.region_id for mn in mentions if rindex.level.get(mn.region_id) != "scope"}
+            if len(places) == 1:
+                recipient = places.pop()
         spans = list(_spans_in(norm, sent.start, sent.end))
         if not spans:
             continue
+        if mentions is None:
+            mentions = [mn for mn in region_mentions(norm, sent.start, sent.end, rindex)
+                        if mn.region_id not in ctx.actors]
         quote = text[sent.start:sent.end].strip()
         qs = sent.start + (len(text[sent.start:sent.end]) - len(text[sent.start:sent.end].lstrip()))
         qe = qs + len(quote)
