@@ -9,6 +9,7 @@ common.numbers.normalize, so traditional-character names match too.
 from __future__ import annotations
 
 import csv
+import re
 from collections import defaultdict
 from dataclasses import dataclass
 from functools import lru_cache
@@ -16,6 +17,8 @@ from functools import lru_cache
 from common import dictionaries as d
 from common.numbers import normalize
 from common.paths import DICTIONARIES as DICT_DIR
+
+ORG_AFTER = re.compile(r"分指挥部|前方指挥部|指挥部|工作组|工作队|县委|县政府|县人民政府")
 
 
 @dataclass(frozen=True)
@@ -54,10 +57,14 @@ class PlaceIndex:
     name_zh: dict[str, str]
     province: dict[str, str]          # region_id -> its province's region_id (itself for a province)
     _by_first: dict[str, tuple[int, ...]]
+    # two-character county names without their suffix (泽普, 叶城): words too often to match alone, but a place
+    # inside an organisation's name (泽普分指挥部, 叶城县委) is the county
+    short_counties: dict[str, str] = None  # type: ignore[assignment]
 
     def find_all(self, norm_text: str, start: int = 0, end: int | None = None):
         """(start, end, region_id) of every place mention in norm_text[start:end], longest match first."""
         end = len(norm_text) if end is None else end
+        short = self.short_counties or {}
         i = start
         while i < end:
             for n in self._by_first.get(norm_text[i], ()):
@@ -66,6 +73,11 @@ class PlaceIndex:
                     i += n
                     break
             else:
+                two = norm_text[i:i + 2]
+                if two in short and ORG_AFTER.match(norm_text, i + 2, end):
+                    yield i, i + 2, short[two]
+                    i += 2
+                    continue
                 i += 1
 
     def group_of(self, ids: set[str]) -> str | None:
@@ -112,5 +124,12 @@ def place_index(regions_path: str | None = None, gazetteer_path: str | None = No
     by_first: dict[str, set[int]] = defaultdict(set)
     for form in forms:
         by_first[form[0]].add(len(form))
+    short_claims: dict[str, set[str]] = defaultdict(set)
+    for r in rows:
+        if r["level"] == "county" and len(r["name"]) == 3 and r["name"][-1] in "县市旗":
+            rid = _rollup(r, by_adcode, by_name)
+            if rid:
+                short_claims[r["name"][:2]].add(rid)
+    short = {k: v.pop() for k, v in short_claims.items() if len(v) == 1 and k not in forms}
     return PlaceIndex(forms, place_of, base.members, base.level, base.name_zh, province,
-                      {c: tuple(sorted(ns, reverse=True)) for c, ns in by_first.items()})
+                      {c: tuple(sorted(ns, reverse=True)) for c, ns in by_first.items()}, short)

@@ -33,6 +33,7 @@ _FULL_DATE = re.compile(r"((?:19|20)\d\d)\s*(?:年|-|/|\.)\s*(\d{1,2})\s*(?:月|
 _MONTH = re.compile(r"((?:19|20)\d\d)年(\d{1,2})月")
 _DOC_NO = re.compile(r"[\u4e00-\u9fff]{1,10}[〔\[(]((?:19|20)\d\d)[〕\])]\d{1,4}号")
 _ISSUER = re.compile(r"^[\u4e00-\u9fff()]{4,40}(?:人民政府|办公室|办公厅|委员会|领导小组|指挥部|工作组|联络组|局|厅)$")
+_ISSUED_BY = re.compile(r"^([\u4e00-\u9fff]{2,30}?(?:人民政府办公厅|人民政府办公室|人民政府|办公厅|办公室|委员会|领导小组|指挥部))关于")
 # a place right after these is an object (投入日喀则市援藏资金, 向陕西选派), not the one who gives
 _OBJECT_BEFORE = re.compile(r"(?:投入|安排|拨付|向|对|在|为|给|支援|帮扶|援助|到|赴|支持|帮助|助力|走进|与|和|、)$")
 
@@ -202,6 +203,9 @@ def draft_sidecar(text: str, stem: str) -> dict:
             break
     issuer = next((raw for ln, raw in zip(lines[:6] + lines[-4:], raw_lines[:6] + raw_lines[-4:])
                    if _ISSUER.match(ln)), None)
+    by = _ISSUED_BY.match(title_n)  # 上海市人民政府办公厅关于印发…的通知
+    if issuer is None and by:
+        issuer = title[:by.end(1)]
     kind = _kind(title_n)
     return {
         "plan_id": stem, "title": title, "title_en": None, "issuer": issuer, "doc_number": doc_no, "date": iso,

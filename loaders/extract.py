@@ -427,6 +427,8 @@ def extract(ctx: PlanContext, text: str, rindex: d.RegionIndex | None = None,
             earlier = seen_metrics.get(q.family, [])
             if part_of and earlier and metric not in earlier:
                 metric = earlier[-1]  # a 其中 part is part of a figure already counted
+            elif metric is None and earlier and PART_OF.search(norm, sent.start, s):
+                metric = earlier[-1]  # 其中喀什3亿元、和田2亿元: later parts of the same split
             if metric is not None and q.family == "count" and STRUCTURAL_AFTER.match(norm, e):
                 out.rejects.append(Reject(ctx.plan_id, section, span_text, s, e, quote, "structural",
                                           "结构性数量(如“三个方面”“8个原则”),不是统计数据"))

@@ -69,3 +69,10 @@ def test_magnitudes_without_a_numeral_or_a_measure_word(text, value):
     meta = draft_sidecar(text, "t")
     figs = extract(context_for(meta), text).figures
     assert [f.value_base for f in figs] == [pytest.approx(value)]
+
+
+def test_a_government_notice_gives_issuer_document_number_and_date():
+    meta = draft_sidecar("上海市人民政府办公厅关于印发《上海市2021年对口支援工作要点》的通知\n沪府办发〔2021〕12号\n"
+                         "各区人民政府：\n现将《要点》印发给你们。\n2021年3月5日", "t")
+    assert (meta["issuer"], meta["doc_number"], meta["date"], meta["period"]) == (
+        "上海市人民政府办公厅", "沪府办发〔2021〕12号", "2021-03-05", "2021")

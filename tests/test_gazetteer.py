@@ -71,3 +71,9 @@ def test_every_roll_up_is_a_dashboard_region():
     assert set(ix.forms.values()) <= set(d.regions()["region_id"])
     assert ix.common_province({"xinjiang_aksu", "xinjiang"}) == "xinjiang"
     assert ix.common_province({"xinjiang_aksu", "tibet_shigatse"}) is None
+
+
+def test_a_two_character_county_name_counts_inside_an_organisation_name():
+    assert _find("泽普分指挥部") == [("泽普", "xinjiang_kashgar")]
+    assert _find("叶城县委") == [("叶城县", "xinjiang_kashgar")]
+    assert _find("泽普") == []  # alone it could be a word
