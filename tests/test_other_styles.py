@@ -34,7 +34,8 @@ def test_quality_meets_the_bar(which):
     assert s.correct / s.extracted >= 0.95, s.line()
 
 
-MUST_NOT = [r for r in ROWS if r["expect"] == "none"]
+# held-out rows only count towards the thresholds above: they measure, they are not fixed one by one
+MUST_NOT = [r for r in ROWS if r["expect"] == "none" and not r["case"].startswith(HELD_OUT)]
 
 
 @pytest.mark.parametrize("row", MUST_NOT, ids=[f"{r['case']}:{r['anchor']}" for r in MUST_NOT])
