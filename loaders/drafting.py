@@ -20,7 +20,7 @@ from common.gazetteer import place_index
 from common.numbers import normalize
 from loaders import text as tx
 from loaders import time_expressions as te
-from loaders.extract import PlanContext, is_destination, place_mentions
+from loaders.extract import PlanContext, is_destination, place_mentions, region_mentions
 
 PLAN_KINDS = ("five_year_plan", "work_plan", "action_plan", "work_report", "news", "other")
 # kinds whose headings scope their sections; in reports and news a named recipient carries to later sentences
@@ -34,6 +34,8 @@ _MONTH = re.compile(r"((?:19|20)\d\d)年(\d{1,2})月")
 _DOC_NO = re.compile(r"[\u4e00-\u9fff]{1,10}[〔\[(]((?:19|20)\d\d)[〕\])]\d{1,4}号")
 _ISSUER = re.compile(r"^[\u4e00-\u9fff()]{4,40}(?:人民政府|办公室|办公厅|委员会|领导小组|指挥部|工作组|联络组|局|厅)$")
 _ISSUED_BY = re.compile(r"^([\u4e00-\u9fff]{2,30}?(?:人民政府办公厅|人民政府办公室|人民政府|办公厅|办公室|委员会|领导小组|指挥部))关于")
+_SENDS_TO = re.compile(r"(?:市|省|州|地区|县)?(?:累计|共|还|每年)*(?:选派|派出|组织|输送|推荐)[^,。;]{0,12}?(?:到|赴|去)"
+                       r"(?P<dest>[\u4e00-\u9fff]{2,8}?)(?:市|省)?(?:等地|等省市)?(?:挂职|学习|培训|考察|务工|就业|研修|交流)")
 # a place right after these is an object (投入日喀则市援藏资金, 向陕西选派), not the one who gives
 _OBJECT_BEFORE = re.compile(r"(?:投入|安排|拨付|向|对|在|为|给|支援|帮扶|援助|到|赴|支持|帮助|助力|走进|与|和|、)$")
 
@@ -97,7 +99,8 @@ def _roles(norm: str, start: int, end: int) -> tuple[list[str], list[str]]:
         elif nxt and ix.level.get(nxt[2]) != "scope" and re.fullmatch(
                 rf"[^,。;:]{{0,8}}?{_GIVE_VERB}[^,。;:]{{0,3}}", gap):
             givers.append(rid)
-            recipients.append(nxt[2])
+            if norm[nxt[1]:nxt[1] + 1] not in ("、", "和", "及", "与"):  # one of several places is no one recipient
+                recipients.append(nxt[2])
             done.add(i + 1)
         elif nxt and re.fullmatch(r"[^,。;:]{0,6}?(?:向|为|对|帮助|支持)", gap) and re.match(
                 rf"(?:市|省|州|等[^,。;]{{0,4}})?{_ACT_VERB}", norm[nxt[1]:end]):
@@ -106,6 +109,12 @@ def _roles(norm: str, start: int, end: int) -> tuple[list[str], list[str]]:
             done.add(i + 1)
         elif _OBJECT_BEFORE.search(norm, max(start, s - 2), s):
             continue
+        elif (back := _SENDS_TO.match(norm, e, end)) is not None:
+            # 遵义市选派干部到上海挂职: the recipient sends people to the giver (a reverse flow)
+            dest = [r for a, b, r in ix.find_all(norm, back.start("dest"), back.end("dest"))]
+            if dest:
+                givers.append(dest[0])
+                recipients.append(rid)
         elif re.match(rf"(?:市|省)?(?:援疆|援藏|援青|援滇|援黔|{_GIVE_VERB})", after):
             givers.append(rid)
         elif re.match(rf"(?:市|省)?{_ACT_VERB}", after):
@@ -187,7 +196,8 @@ def draft_sidecar(text: str, stem: str) -> dict:
     ix = place_index()
     default = recipients[0] if recipients else None
     if default is None:
-        for s, e, rid in _places(norm, 0, opening_end):
+        for mn in region_mentions(norm, 0, opening_end, ix):  # places listed together name no one recipient
+            s, e, rid = mn.start, mn.end, mn.region_id
             if rid not in givers and ix.level.get(rid) != "scope" and not is_destination(norm, s, e):
                 default = rid
                 break

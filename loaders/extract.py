@@ -429,6 +429,9 @@ def extract(ctx: PlanContext, text: str, rindex: d.RegionIndex | None = None,
                 metric = earlier[-1]  # a 其中 part is part of a figure already counted
             elif metric is None and earlier and PART_OF.search(norm, sent.start, s):
                 metric = earlier[-1]  # 其中喀什3亿元、和田2亿元: later parts of the same split
+            if metric is None and q.family == "money" and out.figures and out.figures[-1].span_end == s \
+                    and out.figures[-1].metric_id == "enterprises":
+                metric = "investment"  # 引进企业12家5.3亿元: what the firms just counted invest
             if metric is not None and q.family == "count" and STRUCTURAL_AFTER.match(norm, e):
                 out.rejects.append(Reject(ctx.plan_id, section, span_text, s, e, quote, "structural",
                                           "结构性数量(如“三个方面”“8个原则”),不是统计数据"))

@@ -76,3 +76,23 @@ def test_a_government_notice_gives_issuer_document_number_and_date():
                          "各区人民政府：\n现将《要点》印发给你们。\n2021年3月5日", "t")
     assert (meta["issuer"], meta["doc_number"], meta["date"], meta["period"]) == (
         "上海市人民政府办公厅", "沪府办发〔2021〕12号", "2021-03-05", "2021")
+
+
+@pytest.mark.parametrize("text,expected", [
+    ("2019年，遵义市选派干部到上海挂职学习56人次。", [("56人次", "guizhou_zunyi", "cadres")]),  # a reverse flow
+    ("上海援疆工作\n2021年，引进企业12家5.3亿元。", [("12家", "xinjiang", "enterprises"),
+                                                   ("5.3亿元", "xinjiang", "investment")]),
+    ("2020年，上海对口支援的新疆喀什、西藏日喀则等地区共投入资金50亿元。", [("50亿元", "nationwide", "aid_funding")]),
+])
+def test_reverse_flows_glued_amounts_and_lists(text, expected):
+    _, figs = _figures(text)
+    assert [(n, r, m) for n, r, _, m in figs] == expected
+
+
+def test_figures_keep_their_time_phrase_and_place():
+    text = "2022年1月5日\n一年来，上海向红河州元阳县投入资金1.35亿元。"
+    meta = draft_sidecar(text, "t")
+    (f,) = extract(context_for(meta), text).figures
+    assert (f.time_phrase, f.place, f.period, f.region_id) == ("一年来", "红河州元阳县", "2021", "yunnan_honghe")
+    row = f.as_row()
+    assert (row["time_phrase"], row["place"]) == ("一年来", "红河州元阳县")
