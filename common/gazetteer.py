@@ -18,7 +18,9 @@ from common import dictionaries as d
 from common.numbers import normalize
 from common.paths import DICTIONARIES as DICT_DIR
 
-ORG_AFTER = re.compile(r"分指挥部|前方指挥部|指挥部|工作组|工作队|县委|县政府|县人民政府")
+ORG_AFTER = re.compile(r"分指挥部|前方指挥部|指挥部|工作组|工作队|县委|县政府|县人民政府"
+                       # or one of a list of counties: 巴楚、莎车、泽普、叶城四县
+                       r"|(?:、[\u4e00-\u9fff]{2,3}){0,8}(?:等)?(?:[两三四五六七八九十]|\d{1,2})?个?县")
 
 
 @dataclass(frozen=True)
@@ -58,7 +60,7 @@ class PlaceIndex:
     province: dict[str, str]          # region_id -> its province's region_id (itself for a province)
     _by_first: dict[str, tuple[int, ...]]
     # two-character county names without their suffix (泽普, 叶城): words too often to match alone, but a place
-    # inside an organisation's name (泽普分指挥部, 叶城县委) is the county
+    # inside an organisation's name (泽普分指挥部) or in a list of counties (巴楚、莎车、泽普、叶城四县) is the county
     short_counties: dict[str, str] = None  # type: ignore[assignment]
 
     def find_all(self, norm_text: str, start: int = 0, end: int | None = None):

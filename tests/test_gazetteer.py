@@ -77,3 +77,5 @@ def test_a_two_character_county_name_counts_inside_an_organisation_name():
     assert _find("泽普分指挥部") == [("泽普", "xinjiang_kashgar")]
     assert _find("叶城县委") == [("叶城县", "xinjiang_kashgar")]
     assert _find("泽普") == []  # alone it could be a word
+    assert _find("巴楚、莎车、叶城三县") == [("巴楚", "xinjiang_kashgar"), ("莎车", "xinjiang_kashgar"),
+                                      ("叶城", "xinjiang_kashgar")]
