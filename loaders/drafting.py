@@ -115,7 +115,8 @@ def _roles(norm: str, start: int, end: int) -> tuple[list[str], list[str]]:
             if dest:
                 givers.append(dest[0])
                 recipients.append(rid)
-        elif re.match(rf"(?:市|省)?(?:援疆|援藏|援青|援滇|援黔|{_GIVE_VERB})", after):
+        elif re.match(rf"(?:市|省)?(?:(?:19|20)\d\d年度?|“?十[一二三四五六七八九]?五”?)?(?:援疆|援藏|援青|援滇|援黔|东西部|{_GIVE_VERB})",
+                      after):  # 浙江省2021年东西部协作工作总结
             givers.append(rid)
         elif re.match(rf"(?:市|省)?{_ACT_VERB}", after):
             givers.append(rid)

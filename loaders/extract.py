@@ -195,6 +195,7 @@ def place_mentions(norm: str, start: int, end: int, index: d.RegionIndex) -> lis
     not where people go to work (赴上海务工); a province right before a place in it merges into that place."""
     raw = [Mention(s, e, rid) for s, e, rid in index.find_all(norm, start, end)
            if not _protected(norm, s) and not is_destination(norm, s, e)
+           and not (norm.startswith("西部", s) and s > 0 and norm[s - 1] in "东中")  # 东西部协作, 中西部: not 西部
            and not (index.level.get(rid) != "scope" and COMPANY_AFTER.match(norm, e))]
     return _nested(raw, getattr(index, "province", {}), index.level)
 
@@ -369,6 +370,7 @@ def extract(ctx: PlanContext, text: str, rindex: d.RegionIndex | None = None,
         while path_i + 1 < len(paths) and paths[path_i + 1][0] < sent.end:
             path_i += 1
             path = paths[path_i][1]
+            recipient = ctx.default_region  # a recipient named in one section does not carry into the next
         sent_recipient = recipient
         mentions = None
         if ctx.carry_recipient:  # every sentence may name the next recipient, with figures or not

@@ -96,3 +96,11 @@ def test_figures_keep_their_time_phrase_and_place():
     assert (f.time_phrase, f.place, f.period, f.region_id) == ("一年来", "红河州元阳县", "2021", "yunnan_honghe")
     row = f.as_row()
     assert (row["time_phrase"], row["place"]) == ("一年来", "红河州元阳县")
+
+
+def test_a_recipient_carries_within_its_section_only_and_east_west_is_not_the_west():
+    text = ("浙江省2021年东西部协作工作总结\n一、总体情况\n全年安排东西部协作财政资金52.6亿元。\n二、东西部协作\n"
+            "（一）四川。全年向四川省拨付财政帮扶资金18.4亿元。实施帮扶项目702个。\n三、存在问题\n全年仍有37个项目未按期开工。")
+    _, figs = _figures(text)
+    assert [(n, r) for n, r, _, _ in figs] == [("52.6亿元", "nationwide"), ("18.4亿元", "sichuan"), ("702个", "sichuan"),
+                                             ("37个", "nationwide")]
