@@ -11,7 +11,17 @@ The rules follow the language of counterpart-support reports rather than particu
   the nearest cue before the number in its clause (投入资金92.34亿元) — restricted to metrics whose units
   fit the figure.
 - not figures: dates, durations, ordinals (第30届), names in quotes or book titles (“扩大开放50条”),
-  document numbers, thresholds (注册资金100万元以上), the article 一个; each goes to rejects with a reason.
+  document numbers, thresholds (注册资金100万元以上), the article 一个, structural counts (8个原则, 三个方面),
+  growth rates (增长12%); each goes to rejects with a reason. A quoted statement (“…41亿元。”他说) is speech,
+  and its numbers are figures.
+New documents (reports, news) add, through their context (loaders/drafting.py):
+- time: loaders/time_expressions.py marks (自2010年…以来, 2018年至2020年, 截至2020年底, 今年, 2019年安排…); the
+  nearest before a figure decides, else the first in its sentence, else the last of the paragraph;
+- places: every county and prefecture (common/gazetteer.py), rolled up to regions.csv rows; companies
+  (浙江吉利控股集团), media (新疆日报) and destinations (赴上海务工) are not places; 甘肃甘南州 is one place;
+- roles: givers (`actors`) scope nothing; in reports and news the recipient named last holds until a sentence
+  names another or a new section starts, and a generic scope word (西部, 对口支援地区) does not override it;
+- metrics: a 其中 part takes the metric of the figure it is part of; 近亿元, 培训交流1.3万 are read too.
 """
 from __future__ import annotations
 
