@@ -162,6 +162,8 @@ MESSAGES: dict[str, tuple[str, str]] = {  # key -> (中文, English)
     "plan_bad_actors": ("{file}：actors 应为地区编号列表（[] 表示没有援助方），未知编号：{unknown}",
                         "{file}: actors must be a list of region ids ([] means no givers); unknown: {unknown}"),
     "plan_bad_region": ("{file}：default_region “{value}” 不在地区字典中", "{file}: default_region “{value}” is not in the region dictionary"),
+    "plan_bad_date": ("{file}：字段 {field} 的日期“{value}”无法识别，请写成 2021-03-05。",
+                      "{file}: {field} “{value}” is not a date; write it as 2021-03-05."),
     "plan_unreadable": ("{file}：既不是 UTF-8 也不是 GBK 文本", "{file}: neither UTF-8 nor GBK text"),
     "plan_none": ("{folder}：没有找到规划文本 (*.txt)", "{folder}: no plan texts (*.txt)"),
     "plan_exists": ("{plans}中已有编号为“{plan_id}”的文件；请用 --id 另取编号。",

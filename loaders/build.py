@@ -3,8 +3,9 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import date, datetime, timezone
 from pathlib import Path
 
 import duckdb
@@ -51,6 +52,17 @@ class BuildResult:
     tasks: pd.DataFrame
 
 
+def _iso_date(value: str) -> str | None:
+    """2020-05-11, 2020/5/11, 2020.5.11, 2020年5月11日 → 2020-05-11; None when it is no date."""
+    m = re.fullmatch(r"\s*((?:19|20)\d\d)\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?\s*", value)
+    if not m:
+        return None
+    try:
+        return date(*(int(g) for g in m.groups())).isoformat()
+    except ValueError:
+        return None
+
+
 def check_sidecar(meta: dict, name: str, stem: str) -> dict:
     """The sidecar with its periods in stored form; a PlanError that says what to write otherwise."""
     missing = [f for f in SIDECAR_FIELDS if not meta.get(f)]
@@ -67,6 +79,12 @@ def check_sidecar(meta: dict, name: str, stem: str) -> dict:
             if period is None:
                 raise PlanError("plan_bad_period", file=name, field=key, value=meta[key])
             meta[key] = period
+    for key in ("date", "page_updated"):
+        if meta.get(key):
+            iso = _iso_date(str(meta[key]))
+            if iso is None:
+                raise PlanError("plan_bad_date", file=name, field=key, value=meta[key])
+            meta[key] = iso
     regions = set(d.regions()["region_id"])
     actors = meta.get("actors")
     if actors is not None:

@@ -52,7 +52,7 @@ def _bad_sidecar(tmp_path, **changes) -> subprocess.CompletedProcess:
 
 
 def test_a_period_written_in_words_is_understood(tmp_path):
-    r = _bad_sidecar(tmp_path, period="2020年度")
+    r = _bad_sidecar(tmp_path, period="2020年度", date="2020年5月11日")
     assert r.returncode == 0, r.stderr
 
 
@@ -60,6 +60,11 @@ def test_sidecar_errors_are_explained_not_tracebacks(tmp_path):
     r = _bad_sidecar(tmp_path, period="明年")
     assert r.returncode == 1 and "Traceback" not in r.stderr
     assert "明年" in r.stderr and "十四五" in r.stderr
+
+
+def test_a_bad_date_is_explained(tmp_path):
+    r = _bad_sidecar(tmp_path, date="五月十一日")
+    assert r.returncode == 1 and "Traceback" not in r.stderr and "2021-03-05" in r.stderr
 
 
 def test_an_unknown_kind_is_named_with_the_allowed_ones(tmp_path):
