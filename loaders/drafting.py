@@ -164,10 +164,10 @@ def draft_sidecar(text: str, stem: str) -> dict:
     at = norm.find(title_n)
     title = text[at:at + len(title_n)] if at >= 0 else title_n  # verbatim (normalize keeps offsets)
     iso, doc_year, doc_month = _doc_date(norm)
-    years = [int(y) for y in re.findall(r"(?<!\d)((?:19|20)\d\d)年", norm)]
+    years = [int(y) for y in re.findall(r"(?<!\d)((?:19|20)\d\d)年", norm) if int(y) <= _date.today().year + 10]
     notes = []
     if doc_year is None and years:
-        doc_year = max(y for y in years if y <= _date.today().year + 10)
+        doc_year = max(years)
         notes.append(f"document year {doc_year}: the latest year the text names")
     period = _period_from(title_n) if headline else None
     if period is None:
