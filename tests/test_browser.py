@@ -380,7 +380,14 @@ def test_saved_views_panel_stays_open(server, browser):
         page.locator('[data-testid="stSidebarNav"] a', has_text="资金与项目").first.click()
         page.wait_for_function("() => location.pathname.endsWith('/funding')", timeout=30_000)
         wait_rendered(page)
-        assert page.locator('[data-testid="stSidebar"] input[aria-label="视图名称"]').is_visible()
+        name = page.locator('[data-testid="stSidebar"] input[aria-label="视图名称"]')
+        assert name.is_visible()
+        # saving the current view: 1 open the panel (done above, and it stayed open), 2 the name, 3 save
+        name.fill("三击保存")
+        name.press("Tab")
+        page.locator(".st-key-view_save button").click()
+        page.wait_for_function("() => document.querySelector('[data-testid=\"stSidebar\"]').innerText"
+                               ".includes('已保存视图“三击保存”')", timeout=30_000)
     finally:
         ctx.close()
 

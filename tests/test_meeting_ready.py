@@ -97,3 +97,16 @@ def test_overview_slide_has_headline_cards(path):
     assert not zh.series  # cards, not a chart of every period
     assert {c["name"]: c["value"] for c in en.cards}["Aid funding"] == "13.5 bn yuan or more"
     assert [c["value"] for c in later.cards] != [c["value"] for c in zh.cards]  # the view's period is honoured
+
+
+def test_server_upload_cap_matches_the_setting():
+    """Streamlit's own cap (server.maxUploadSize, what the uploader's "… MB per file" line and the server enforce)
+    equals our max_upload_mb default, so the page's label and Streamlit agree."""
+    import tomllib
+    from pathlib import Path
+
+    from common.settings import SETTINGS
+
+    config = tomllib.loads((Path(__file__).resolve().parent.parent / ".streamlit" / "config.toml").read_text())
+    default = next(s.default for s in SETTINGS if s.name == "max_upload_mb")
+    assert config["server"]["maxUploadSize"] == int(float(default))

@@ -15,6 +15,7 @@ from urllib.parse import parse_qsl, urlsplit
 import duckdb
 import streamlit as st
 
+from common import settings
 from common.messages import CodedError
 from common.pages import page as catalogue_page
 from common.pages import param_prefix
@@ -184,7 +185,11 @@ def _deck_button(n: int) -> None:
 # --- drawing ---------------------------------------------------------------------------------------
 
 def _base_url() -> str:
-    """The app's address up to the page path, for absolute links ('' when unknown, e.g. under AppTest)."""
+    """The app's address up to the page path, for absolute links: the base_url setting where one is configured
+    (the address people use, as in the deck), else the address this browser used ('' when unknown, e.g. AppTest)."""
+    configured = settings.get("base_url").strip().rstrip("/")
+    if configured:
+        return configured
     try:
         url = st.context.url or ""
     except Exception:
