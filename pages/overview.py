@@ -8,7 +8,7 @@ from metrics import formatting as fmt
 from ui import charts, data, frame, state, views_panel
 from ui.i18n import STRINGS, lang, t
 from ui.theme import presenting
-from ui.widgets import empty_state, table
+from ui.widgets import empty_state, source_name, table
 
 PAGE = param_prefix("overview")  # prefix of this page's filters in the URL and session state
 STATED_SHOWN = 20  # the plans state a handful; a big upload could add thousands
@@ -86,7 +86,9 @@ def render() -> None:
     st.caption(t("built_at", t=info.get("built_at", "—")))
     plans = status["plans"].copy()
     plans["kind_name"] = [t(f"kind_{k}") if f"kind_{k}" in STRINGS else k for k in plans["kind"]]
-    plans["period_name"] = [names.get(p, p) for p in plans["period"]]
+    all_names = dict(zip(data.periods()["period"], data.periods()[f"label_{lang()}"]))
+    plans["period_name"] = [all_names.get(p, p) for p in plans["period"]]
+    plans["title"] = [source_name(p) for p in plans["plan_id"]]  # in the user's language
     table(plans, {"title": "title", "period_name": "period", "kind_name": "kind", "date": "date",
                   "figures": "n_figures_col", "tasks": "tasks_count"}, key="overview_plans",
           date=st.column_config.DateColumn(t("date"), format="YYYY-MM-DD"),

@@ -62,7 +62,8 @@ def _context(figure_id: str) -> None:
         st.caption(t("figure_not_found", i=figure_id))
         return
     e = html.escape
-    st.caption(f"{t('source')}: {ctx.get('title') or ctx.get('upload_file') or ''} · {ctx.get('section') or ''}")
+    source = source_name(ctx.get("plan_id")) or blank(ctx.get("upload_file"))
+    st.caption(f"{t('source')}: {source} · {blank(ctx.get('section'))}")
     st.html(f'<div class="aid-context">…{e(ctx["before"])}<span class="aid-quote">{e(ctx["quote_before"])}'
             f'<mark class="aid-span">{e(ctx["span"])}</mark>{e(ctx["quote_after"])}</span>{e(ctx["after"])}…</div>')
 
@@ -84,7 +85,9 @@ def _checks(total: int, rnames: dict, mnames: dict, units: dict) -> None:
             .sort_values("_order", kind="stable").head(CHECKS_SHOWN)
         if len(checks) > CHECKS_SHOWN:
             st.caption(t("checks_shown", k=CHECKS_SHOWN, n=f"{len(checks):,}"))
+        pnames = dict(zip(data.periods()["period"], data.periods()[f"label_{lang()}"]))
         shown = shown.assign(
+            period=[pnames.get(p, blank(p)) for p in shown["period"]],
             check_name=[t(f"check_{c}") if f"check_{c}" in STRINGS else c for c in shown["check"]],
             status_name=[t(f"status_{s}") if f"status_{s}" in STRINGS else s for s in shown["status"]],
             region=[rnames.get(r, r) for r in shown["region_id"]],
