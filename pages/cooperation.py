@@ -1,6 +1,8 @@
 """合作交流: cooperation projects and agreed amounts (西部, 东北和中部, 安徽); enterprises inbound vs outbound; chambers."""
 from __future__ import annotations
 
+from functools import partial
+
 import streamlit as st
 
 from common.pages import param_prefix
@@ -21,11 +23,32 @@ def _chart(df, metric_id: str, key: str) -> None:
     first = sub.iloc[0]
     title = first[f"metric_{lang()}"]
     charts.show(charts.bars_by_region(sub, title, first["display_unit_zh"], first["display_unit_en"],
-                                      first["decimals"]), key=key)
+                                      first["decimals"]), key=key, on_select=partial(_drill_from_chart, key))
+
+
+def _drill_from_chart(key: str) -> None:
+    """A bar selected on a chart narrows the figures below to its period and region (?coop_drill= in the link)."""
+    event = st.session_state.get(key)
+    points = event.get("selection", {}).get("points", []) if event else []
+    for point in points:
+        custom = point.get("customdata")
+        if isinstance(custom, (list, tuple)) and len(custom) >= 2:
+            st.session_state[f"{PAGE}_drill"] = f"{custom[1]}|{custom[0]}"
+            return
+
+
+def _clear_drill() -> None:
+    st.session_state[f"{PAGE}_drill"] = ""
 
 
 def _figures(category: str, regions, periods, key: str) -> None:
-    """The figures behind the charts, capped: the sources page lists and downloads all of them."""
+    """The figures behind the charts, capped: the sources page lists and downloads all of them; narrowed to the
+    selected bar's period and region when one is selected."""
+    drill = st.session_state.get(f"{PAGE}_drill") or ""
+    if "|" in drill:
+        period, region = drill.split("|", 1)
+        if region in regions:
+            regions, periods = [region], [period]
     figs = data.category_figures(category=category, regions=list(regions), periods=periods, limit=TABLE_ROWS)
     if figs.empty:
         return
@@ -40,7 +63,7 @@ def render() -> None:
     st.title(t("nav_cooperation"))
     per = data.periods()
     options = list(per["period"])
-    defaults = {"periods": []}
+    defaults = {"periods": [], "drill": ""}
     state.page_state(PAGE, defaults, {"periods": options})
     names = dict(zip(per["period"], per[f"label_{lang()}"]))
     if state.show_filters():
@@ -48,6 +71,14 @@ def render() -> None:
                        format_func=lambda p: names.get(p, p), placeholder=t("choose_all"))
     s = state.sync(PAGE, defaults)
     periods = s["periods"] or None
+    if s["drill"] and not presenting():
+        period, _, region = s["drill"].partition("|")
+        rnames = dict(zip(data.regions()["region_id"], data.regions()[f"name_{lang()}"]))
+        c1, c2 = st.columns([5, 1], vertical_alignment="center")
+        c1.caption(t("drill_selected", cell=f"{names.get(period, period)} · {rnames.get(region, region)}"))
+        c2.button(t("drill_clear"), key="coop_drill_clear", on_click=_clear_drill)
+    elif not presenting():
+        st.caption(t("drill_hint_table"))
 
     coop = data.cooperation(periods=periods)
     if presenting():  # the slide: agreed amounts by region (as the deck's cooperation slide)

@@ -110,3 +110,15 @@ def test_server_upload_cap_matches_the_setting():
     config = tomllib.loads((Path(__file__).resolve().parent.parent / ".streamlit" / "config.toml").read_text())
     default = next(s.default for s in SETTINGS if s.name == "max_upload_mb")
     assert config["server"]["maxUploadSize"] == int(float(default))
+
+
+def test_cooperation_drill_down_from_the_link(make_app, path):
+    at = _ok(make_app(path, "cooperation", {"coop_drill": "十一五|anhui"}, params_first=True))
+    tables = [d.value for d in at.dataframe]
+    coop = tables[0]
+    assert len(coop) and set(coop.iloc[:, 1]) == {"安徽"}  # the selected bar's region only
+    assert any("安徽" in c.value for c in at.caption)
+    at.button(key="coop_drill_clear").click().run()
+    _ok(at)
+    assert len(set(at.dataframe[0].value.iloc[:, 1])) > 1
+    assert not at.query_params.get("coop_drill")
