@@ -165,4 +165,25 @@ def ensure_database(path: str | Path | None = None) -> Path:
             if p.exists():  # another process built it while we waited
                 return p
         build(p)
+    elif _CHECKED.get(str(p)) != db.snapshot_token(p):  # checked once per file version, not per page run
+        if _schema_version(p) != db.SCHEMA_VERSION:
+            build(p)  # built by an older version: rebuilt once, uploads and saved views carried over
+        _CHECKED[str(p)] = db.snapshot_token(p)
     return p
+
+
+_CHECKED: dict[str, tuple | None] = {}
+
+
+def _schema_version(path: Path) -> str | None:
+    try:
+        con = db.open_read(path)
+    except (db.DatabaseMissing, db.DatabaseBusy):
+        return db.SCHEMA_VERSION  # cannot tell now; the next start checks again
+    try:
+        row = con.execute("SELECT value FROM build_info WHERE key = 'schema_version'").fetchone()
+        return row[0] if row else None
+    except Exception:  # noqa: BLE001 - a file without build_info is from an older version
+        return None
+    finally:
+        con.close()

@@ -20,7 +20,7 @@ import duckdb
 
 from common import settings
 
-SCHEMA_VERSION = "1"
+SCHEMA_VERSION = "2"  # 2: periods.five_year / dashboard, regions.role
 
 SCHEMA_SQL = """
 CREATE TABLE IF NOT EXISTS plans (
@@ -48,7 +48,9 @@ CREATE TABLE IF NOT EXISTS periods (
     start_year INTEGER NOT NULL,
     end_year   INTEGER NOT NULL,
     n_years    INTEGER NOT NULL,
-    sort       INTEGER NOT NULL
+    sort       INTEGER NOT NULL,
+    five_year  VARCHAR,                   -- the five-year period holding it (itself, its year, a range inside it)
+    dashboard  BOOLEAN                    -- a five-year period the dashboard offers (periods.csv)
 );
 CREATE TABLE IF NOT EXISTS regions (
     region_id VARCHAR PRIMARY KEY,
@@ -63,7 +65,8 @@ CREATE TABLE IF NOT EXISTS regions (
     adcode    VARCHAR,
     color     VARCHAR,
     sort      INTEGER,
-    note      VARCHAR
+    note      VARCHAR,
+    role      VARCHAR                    -- total | cooperation | enterprise | recipient (| joins several)
 );
 CREATE TABLE IF NOT EXISTS region_members (
     group_id  VARCHAR NOT NULL,
@@ -176,10 +179,10 @@ VIEWS_SQL = """
 CREATE OR REPLACE VIEW v_figures AS
 SELECT f.*,
        r.name_zh AS region_zh, r.name_en AS region_en, r.level AS region_level, r.color AS region_color,
-       r.sort AS region_sort,
+       r.sort AS region_sort, r.role AS region_role,
        m.name_zh AS metric_zh, m.name_en AS metric_en, m.unit_family, m.category,
        p.label_zh AS period_zh, p.label_en AS period_en, p.n_years, p.sort AS period_sort,
-       p.start_year, p.end_year
+       p.start_year, p.end_year, p.kind AS period_kind, p.five_year
 FROM figures f
 LEFT JOIN regions r USING (region_id)
 LEFT JOIN metrics m USING (metric_id)
