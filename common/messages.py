@@ -34,6 +34,22 @@ MESSAGES: dict[str, tuple[str, str]] = {  # key -> (中文, English)
     "stated_total": ("规划所述合计", "total stated in the plan"),
     "sum_of_regions": ("{n}个地区之和", "sum of {n} regions"),
     "vs_prev": ("较{p}", "vs {p}"),
+    "coverage": ("仅含{years}年，{total}年中的{n}年", "{years} only, {n} of {total} years"),
+    "sum_of_years": ("{years}年各年之和", "sum of the years {years}"),
+    "period_partial": ("{period}（{coverage}）", "{period} ({coverage})"),
+    "partial_cells": ("以下数值并非全期数据：{cells}。", "These values do not cover the whole period: {cells}."),
+    "year_view": ("按年度", "By year"),
+    "year_view_note": ("各年数值为上传或规划所列的单一年份数据，颜色与时期视图相同。",
+                       "Single-year figures (uploads or plans), in the same colours as the period view."),
+    "no_year_data": ("{metric}暂无单一年份的数据。请在“上传数据”页按年份上传（如 2021、2022）。",
+                     "No single-year {metric} figures yet. Upload them by year (e.g. 2021, 2022) on the "
+                     "Upload data page."),
+    "map_period": ("{metric}（{unit}）· {period}", "{metric} ({unit}) · {period}"),
+    "tiles_period": ("各地区 · {period}", "Regions · {period}"),
+    "no_data_region_period": ("{period}暂无各地区{metric}数据。请选择其他时期，或在“上传数据”页上传该时期各年的数据。",
+                              "No {metric} figures by region for {period}. Pick another period, or upload "
+                              "that period's years on the Upload data page."),
+    "check_stated_vs_years": ("所述合计 vs 各年之和", "Stated total vs sum of years"),
     "no_data_period": ("{period}暂无{metric}数据。规划文本未列出该时期的数字，请在“上传数据”页上传Excel补充。",
                        "No {metric} figures for {period} yet: the plan text states none. Upload them on the "
                        "Upload data page."),

@@ -5,7 +5,8 @@ import duckdb
 import pandas as pd
 
 from common.numbers import APPROX, AT_LEAST
-from metrics.formatting import number
+from metrics.formatting import factor, number, years_text
+from metrics.queries import period_cells
 
 PART_METRICS = ("aid_funding", "aid_projects")
 TOTAL_REGION = "all_counterpart"
@@ -44,7 +45,7 @@ def _bounds(value: float, qualifier: str | None, half_unit: float) -> tuple[floa
 def _money_or_count(value_base: float, metric_id: str) -> str:
     """135.05亿元 for money, 3,423个 for counts (the detail text officials read)."""
     if metric_id == "aid_funding":
-        return f"{number(value_base / 1e8, 2)}亿元"
+        return f"{number(value_base / factor('亿元'), 2)}亿元"
     return f"{number(value_base, 0)}个"
 
 
@@ -135,7 +136,52 @@ def cross_plan_agreement(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=COLUMNS)
 
 
+def _display(value_base: float, unit_zh: str, decimals) -> str:
+    return f"{number(value_base / factor(unit_zh), decimals)}{unit_zh}"
+
+
+def stated_vs_years(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
+    """A period's stated total against the sum of its years (and ranges) present: with every year there they must
+    agree (within the stated number's rounding or qualifier); with some years the sum may not exceed the total."""
+    df = period_cells(con)
+    df = df[df["stated_value_base"].notna() & df["years_value_base"].notna()]
+    rows = []
+    for r in df.itertuples():
+        stated, years = float(r.stated_value_base), float(r.years_value_base)
+        q = r.stated_qualifier if isinstance(r.stated_qualifier, str) else ""
+        if any(a in q for a in AT_LEAST):
+            low, high = stated, stated * 1.1
+        elif any(a in q for a in APPROX):
+            low, high = stated * 0.95, stated * 1.05
+        else:
+            low, high = stated * 0.995, stated * 1.005
+        full = int(r.n_part_years) >= int(r.years_in_period)
+        ok = (low <= years <= high) if full else years <= high
+        covered = years_text(",".join(str(y) for y in _part_years(r.parts)))
+        dec = int(r.decimals) if r.decimals == r.decimals else 2
+        rows.append(dict(
+            check="stated_vs_years", plan_id=None, period=r.period, region_id=r.region_id, metric_id=r.metric_id,
+            stated=stated, stated_text=r.stated_text, computed=years, low=low if full else None, high=high,
+            status="pass" if ok else "fail",
+            detail=(f"{r.region_zh} {r.period}: 所述合计 {r.stated_text or _display(stated, r.display_unit_zh, dec)}"
+                    f" 对比 {covered}年各年之和 {_display(years, r.display_unit_zh, dec)}"
+                    + ("" if full else f"（{int(r.years_in_period)}年中的{int(r.n_part_years)}年，不应超过合计）")),
+            figure_ids=",".join(x for x in (r.figure_ids, r.year_figure_ids) if isinstance(x, str) and x),
+        ))
+    return pd.DataFrame(rows, columns=COLUMNS)
+
+
+def _part_years(parts: str | None) -> list[int]:
+    out: list[int] = []
+    for p in str(parts or "").split(","):
+        a, _, b = p.partition("-")
+        if a.isdigit():
+            out.extend(range(int(a), int(b or a) + 1))
+    return sorted(set(out))
+
+
 def consistency_checks(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
     """Every check, one row each, with pass / fail / n/a and the numbers behind it."""
-    frames = [f for f in (parts_against_totals(con), stated_ratios(con), cross_plan_agreement(con)) if len(f)]
+    frames = [f for f in (parts_against_totals(con), stated_ratios(con), cross_plan_agreement(con),
+                          stated_vs_years(con)) if len(f)]
     return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=COLUMNS)

@@ -1,0 +1,184 @@
+"""Golden tests for the time model (metrics.queries.period_cells / period_totals): a five-year period's value is
+its stated total, else the sum of its years present with their coverage; qualifiers carry; per-year values divide
+by the years covered; stated totals and sums of years that disagree become a check row."""
+from __future__ import annotations
+
+import duckdb
+import pandas as pd
+import pytest
+
+from common import dictionaries as d
+from metrics import checks
+from metrics import formatting as fmt
+from metrics import queries as q
+
+DALIAN, KARAMAY, AKSU = "liaoning_dalian", "xinjiang_karamay", "xinjiang_aksu"  # no plan funding in 十三五/十四五
+
+
+def _add(con, period: str, region: str, value_base: float, qualifier: str | None = None,
+         metric: str = "aid_funding", n: list | None = None) -> None:
+    """One current figure, as an upload stores it (the periods table gains the period's row if new)."""
+    have = {r[0] for r in con.execute("SELECT period FROM periods").fetchall()}
+    if period not in have:
+        frame = d.periods_frame([period])
+        frame = frame[frame["period"] == period]
+        con.register("_p", frame)
+        cols = ", ".join(frame.columns)
+        con.execute(f"INSERT INTO periods ({cols}) SELECT {cols} FROM _p")
+        con.unregister("_p")
+    n = n if n is not None else [0]
+    i = con.execute("SELECT count(*) FROM figures").fetchone()[0]
+    info = d.period_info(period)
+    con.execute("""INSERT INTO figures (figure_id, source_kind, upload_file, period, year, region_id, metric_id,
+                   value, unit, qualifier, value_base, base_unit, number_text)
+                   VALUES (?, 'upload', 'golden.xlsx', ?, ?, ?, ?, ?, '元', ?, ?, '元', ?)""",
+                [f"g{i}", period, info["start_year"] if info["kind"] == "year" else None, region, metric,
+                 value_base, qualifier, value_base, f"{value_base / 1e8:g}亿{qualifier or ''}元"])
+
+
+@pytest.fixture
+def con(path):
+    c = duckdb.connect(str(path))
+    yield c
+    c.close()
+
+
+def _cell(con, period: str, region: str, metric: str = "aid_funding") -> pd.Series:
+    df = q.period_totals(con, metric, period, region)
+    assert len(df) == 1, df
+    return df.iloc[0]
+
+
+def test_stated_only(con):
+    r = _cell(con, "十二五", "xinjiang_kashgar")
+    assert r.value_base == pytest.approx(92.34e8)
+    assert (r.basis, r.years_covered, r.n_years_covered, r.years_in_period) == (
+        "stated", "2011,2012,2013,2014,2015", 5, 5)
+    assert bool(r.complete) and r.base_unit == "元"
+
+
+def test_years_only_partial(con):
+    _add(con, "2021", DALIAN, 3e8)
+    _add(con, "2022", DALIAN, 2e8)
+    r = _cell(con, "十四五", DALIAN)
+    assert r.value_base == 5e8
+    assert (r.basis, r.years_covered, r.n_years_covered, r.years_in_period) == ("sum_of_years", "2021,2022", 2, 5)
+    assert not bool(r.complete)
+    assert fmt.coverage(r.years_covered, r.n_years_covered, r.years_in_period, "en") == "2021–2022 only, 2 of 5 years"
+    assert fmt.coverage(r.years_covered, r.n_years_covered, r.years_in_period, "zh") == "仅含2021–2022年，5年中的2年"
+    # the year itself is still asked for by its own name
+    y = _cell(con, "2022", DALIAN)
+    assert (y.value_base, y.basis, y.years_covered, y.years_in_period) == (2e8, "stated", "2022", 1)
+
+
+def test_years_only_complete(con):
+    for year, v in zip(range(2016, 2021), (1, 2, 3, 4, 5)):
+        _add(con, str(year), KARAMAY, v * 1e8)
+    r = _cell(con, "十三五", KARAMAY)
+    assert (r.value_base, r.basis, r.n_years_covered) == (15e8, "sum_of_years", 5)
+    assert bool(r.complete)
+    assert fmt.coverage(r.years_covered, r.n_years_covered, r.years_in_period) == ""
+
+
+def test_restated_year_counts_once(con):
+    _add(con, "2021", DALIAN, 3e8)
+    _add(con, "2021", DALIAN, 2.5e8)  # a second statement of the same year: the larger wins, not added
+    _add(con, "2022", DALIAN, 1e8)
+    assert _cell(con, "十四五", DALIAN).value_base == 4e8
+
+
+def test_stated_and_years_agree(con):
+    _add(con, "十四五", DALIAN, 10e8)
+    for year in range(2021, 2026):
+        _add(con, str(year), DALIAN, 2e8)
+    r = _cell(con, "十四五", DALIAN)
+    assert (r.value_base, r.basis, r.stated_value_base, r.years_value_base) == (10e8, "stated", 10e8, 10e8)
+    rows = checks.stated_vs_years(con)
+    row = rows[(rows["region_id"] == DALIAN) & (rows["period"] == "十四五")].iloc[0]
+    assert row.status == "pass" and row.stated == 10e8 and row.computed == 10e8
+
+
+def test_stated_and_years_disagree(con):
+    _add(con, "十四五", DALIAN, 10e8)
+    for year in range(2021, 2026):
+        _add(con, str(year), DALIAN, 3e8)
+    r = _cell(con, "十四五", DALIAN)
+    assert (r.value_base, r.basis) == (10e8, "stated")  # the plan's statement is the period's value
+    rows = checks.consistency_checks(con)
+    row = rows[(rows["check"] == "stated_vs_years") & (rows["region_id"] == DALIAN)].iloc[0]
+    assert row.status == "fail" and (row.stated, row.computed) == (10e8, 15e8)
+    assert "10亿元" in row.detail and "15亿元" in row.detail and "2021–2025" in row.detail
+
+
+def test_partial_years_above_stated_total_fail(con):
+    _add(con, "十四五", DALIAN, 4e8)
+    _add(con, "2021", DALIAN, 3e8)
+    _add(con, "2022", DALIAN, 2e8)
+    rows = checks.stated_vs_years(con)
+    row = rows[rows["region_id"] == DALIAN].iloc[0]
+    assert row.status == "fail" and row.computed == 5e8  # two years already exceed the five-year total
+    _add(con, "十四五", KARAMAY, 9e8)
+    _add(con, "2021", KARAMAY, 3e8)
+    rows = checks.stated_vs_years(con)
+    assert rows[rows["region_id"] == KARAMAY].iloc[0].status == "pass"
+
+
+@pytest.mark.parametrize("quals,expected", [(("余", None), "余"), (("约", None), "约"), ((None, "超过"), "余"),
+                                            ((None, None), None)])
+def test_sum_keeps_at_least_qualifier(con, quals, expected):
+    _add(con, "2021", DALIAN, 3e8, quals[0])
+    _add(con, "2023", DALIAN, 2e8, quals[1])
+    r = _cell(con, "十四五", DALIAN)
+    assert (r.qualifier if isinstance(r.qualifier, str) else None) == expected
+    assert r.years_covered == "2021,2023"
+    if expected == "余":
+        assert fmt.with_unit(r.value_base, r.qualifier, "亿元", "CNY 100m", 2, "zh") == "5+亿元"
+
+
+def test_annualised_divides_by_years_covered(con):
+    _add(con, "2021", DALIAN, 3e8)
+    _add(con, "2022", DALIAN, 1e8)
+    an = q.annualised(con, "aid_funding", ["十四五", "十二五"], [DALIAN, "xinjiang_kashgar"]).set_index("region_id")
+    assert an.loc[DALIAN, "per_year_base"] == 2e8  # 4亿 over 2 years, not over 5
+    assert an.loc["xinjiang_kashgar", "per_year_base"] == pytest.approx(92.34e8 / 5)
+
+
+def test_ranges_inside_a_period(con):
+    _add(con, "2021-2022", DALIAN, 4e8)  # a stated partial total over two years
+    _add(con, "2022", DALIAN, 1e8)       # restates part of the range: not added
+    _add(con, "2023", DALIAN, 1e8)
+    r = _cell(con, "十四五", DALIAN)
+    assert (r.value_base, r.basis, r.years_covered, r.n_years_covered) == (5e8, "sum_of_years", "2021,2022,2023", 3)
+    # a range equal to the whole period is the period's stated total
+    _add(con, "2016-2020", KARAMAY, 7e8)
+    r = _cell(con, "十三五", KARAMAY)
+    assert (r.value_base, r.basis, r.n_years_covered) == (7e8, "stated", 5)
+
+
+def test_range_across_two_periods_belongs_to_neither(con):
+    _add(con, "2020-2022", AKSU, 6e8)
+    cells = q.period_cells(con, "aid_funding", regions=[AKSU])
+    assert set(cells["period"]) == {"十一五"}  # its plan figure only; the range is shown with its own label
+    assert len(q.cells(con, "aid_funding", ["2020-2022"], [AKSU])) == 1
+
+
+def test_totals_and_headline_use_years_with_coverage(con):
+    _add(con, "2021", DALIAN, 3e8)
+    _add(con, "2022", "xinjiang_kashgar", 2e8, "余")
+    tot = q.totals(con, "aid_funding").set_index("period")
+    assert tot.loc["十四五", "value_base"] == 5e8 and tot.loc["十四五", "basis"] == "sum"
+    assert tot.loc["十四五", "years_covered"] == "2021,2022" and not tot.loc["十四五", "complete"]
+    assert tot.loc["十二五", "value_base"] == 135e8 and tot.loc["十二五", "complete"]
+    cards = q.headline_cards(con, "十四五").set_index("metric_id")
+    assert cards.loc["aid_funding", "value_base"] == 5e8 and cards.loc["aid_funding", "qualifier"] == "余"
+    assert cards.loc["aid_funding", "n_years_covered"] == 2
+    assert "十四五" not in set(q.growth(con, "aid_funding")["period"])  # a partial period is not compared
+
+
+def test_latest_period_and_years(con):
+    assert q.latest_period(con, "aid_funding") == "十二五"
+    _add(con, "2022", DALIAN, 1e8)
+    assert q.latest_period(con, "aid_funding") == "十四五"
+    assert list(q.years(con, "aid_funding")["period"]) == ["2022"]
+    yc = q.year_cells(con, "aid_funding", recipients_only=True)
+    assert list(yc["period"]) == ["2022"] and yc.iloc[0]["value_base"] == 1e8
