@@ -49,6 +49,10 @@ MESSAGES: dict[str, tuple[str, str]] = {  # key -> (中文, English)
     "no_data_region_period": ("{period}暂无各地区{metric}数据。请选择其他时期，或在“上传数据”页上传该时期各年的数据。",
                               "No {metric} figures by region for {period}. Pick another period, or upload "
                               "that period's years on the Upload data page."),
+    "cli_bad_period": ("无法识别的时期“{p}”：请填写五年规划期(如 十四五)或年份(如 2021)。",
+                       "Unknown period “{p}”: give a five-year period (e.g. 十四五) or a year (e.g. 2021)."),
+    "cli_bad_metric": ("没有指标“{m}”：请使用 metrics.csv 中的 metric_id，如 aid_funding。",
+                       "No metric “{m}”: use a metric_id from metrics.csv, e.g. aid_funding."),
     "check_stated_vs_years": ("所述合计 vs 各年之和", "Stated total vs sum of years"),
     "no_data_period": ("{period}暂无{metric}数据。规划文本未列出该时期的数字，请在“上传数据”页上传Excel补充。",
                        "No {metric} figures for {period} yet: the plan text states none. Upload them on the "

@@ -182,3 +182,51 @@ def test_latest_period_and_years(con):
     assert list(q.years(con, "aid_funding")["period"]) == ["2022"]
     yc = q.year_cells(con, "aid_funding", recipients_only=True)
     assert list(yc["period"]) == ["2022"] and yc.iloc[0]["value_base"] == 1e8
+
+
+# --- after a real upload: command line ---------------------------------------------------------------
+
+def _upload_two_years(path, tmp_path) -> None:
+    """Two years of 十四五 funding for 新疆喀什, through the real upload path (prepare -> commit)."""
+    from test_upload_helpers import write_xlsx
+
+    from loaders.upload import commit, prepare
+
+    f = write_xlsx(tmp_path / "2021-2022.xlsx", [["2021", "新疆喀什", "援助资金", 21.5, "亿元", None, "2021年总结"],
+                                                ["2022", "新疆喀什", "援助资金", 18, "亿元", "余", "2022年总结"]])
+    pv = prepare(f.read_bytes(), f.name, path)
+    assert pv.ok, pv.errors
+    commit(pv, path, uploader="test")
+
+
+def test_cli_totals(path, tmp_path):
+    import subprocess
+    import sys
+    from io import StringIO
+    from pathlib import Path
+
+    _upload_two_years(path, tmp_path)
+    root = Path(__file__).resolve().parent.parent
+
+    def run(*args):
+        r = subprocess.run([sys.executable, "-m", "loaders", "totals", *args, "--db", str(path)], cwd=root,
+                           capture_output=True, text=True, timeout=120)
+        return r.returncode, r.stdout, r.stderr
+
+    code, out, err = run("--metric", "aid_funding", "--period", "十四五", "--region", "xinjiang_kashgar")
+    assert code == 0, err
+    df = pd.read_csv(StringIO(out), dtype=str)
+    assert list(df.columns) == ["period", "region", "metric", "value_base", "base_unit", "basis", "years_covered",
+                                "years_in_period"]
+    assert df.iloc[0].tolist() == ["十四五", "xinjiang_kashgar", "aid_funding", "3950000000.0", "元",
+                                   "sum_of_years", "2021,2022", "5"]
+    code, out, _ = run("--metric", "aid_funding", "--period", "十二五")
+    df = pd.read_csv(StringIO(out)).set_index("region")
+    assert df.loc["xinjiang_kashgar", "value_base"] == 92.34e8 and df.loc["xinjiang_kashgar", "basis"] == "stated"
+    assert len(df) == 7  # six regions and the stated total of all of them
+    code, out, _ = run("--metric", "aid_funding", "--period", "2022")
+    df = pd.read_csv(StringIO(out), dtype=str)
+    assert df[["region", "value_base", "years_covered", "years_in_period"]].values.tolist() == [
+        ["xinjiang_kashgar", "1800000000.0", "2022", "1"]]
+    code, _, err = run("--metric", "aid_funding", "--period", "十九五")
+    assert code == 2 and "十九五" in err
