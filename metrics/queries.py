@@ -54,6 +54,12 @@ def years(con, metric_id: str | None = None) -> pd.DataFrame:
                         ORDER BY sort""", params)
 
 
+def period_members(con, period: str) -> list[str]:
+    """The periods as written that count toward a period: 十四五 -> 十四五, 2021, 2021-2022 …; a year -> itself."""
+    return [r[0] for r in con.execute("SELECT period FROM periods WHERE five_year = ? OR period = ? ORDER BY sort",
+                                      [period, period]).fetchall()]
+
+
 def latest_period(con, metric_id: str) -> str | None:
     """The latest dashboard five-year period with figures of the metric (a year inside it counts)."""
     row = con.execute("""SELECT p.period FROM periods p WHERE p.kind = 'five_year' AND p.dashboard

@@ -158,6 +158,9 @@ def _hover(row, unit_zh: str, unit_en: str, decimals, value_col: str = "value_ba
     value = fmt.with_unit(row[value_col], row.get("qualifier"), unit_zh, unit_en, decimals, lang())
     q = row.get("qualifier")
     parts = [f"<b>{_label(row, 'region')}</b> · {_label(row, 'period')}", f"{t('value')}: {value}"]
+    cover = fmt.coverage(row.get("years_covered"), row.get("n_years_covered"), row.get("years_in_period"), lang())
+    if cover:
+        parts.append(cover)
     if isinstance(q, str) and q:
         parts.append(("原文限定词: " if lang() == "zh" else "Qualifier: ") + q)
     if isinstance(row.get("number_text"), str):
