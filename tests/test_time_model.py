@@ -230,3 +230,59 @@ def test_cli_totals(path, tmp_path):
         ["xinjiang_kashgar", "1800000000.0", "2022", "1"]]
     code, _, err = run("--metric", "aid_funding", "--period", "十九五")
     assert code == 2 and "十九五" in err
+
+
+# --- after a real upload: the pages ------------------------------------------------------------------
+
+def _text(at) -> str:
+    parts = [m.value for m in at.markdown] + [c.value for c in at.caption] + [i.value for i in at.info]
+    parts += [f"{m.label} {m.value}" for m in at.metric] + [s.value for s in at.subheader]
+    return "\n".join(str(p) for p in parts)
+
+
+COVER = "仅含2021–2022年，5年中的2年"
+
+
+def test_pages_show_uploaded_years_with_coverage(path, tmp_path, make_app):
+    _upload_two_years(path, tmp_path)
+
+    at = make_app(path, "funding")  # 十四五 now has data, so the default periods include it
+    assert "十四五" in at.multiselect(key="funding_periods").value
+    text = _text(at)
+    assert f"新疆喀什 39.5+亿元: {COVER}" in text
+    at.selectbox(key="funding_drill").set_value("十四五|xinjiang_kashgar").run(timeout=30)
+    text = " ".join([_text(at)] + [d.value.to_string() for d in at.dataframe])
+    assert "21.5亿元" in text and COVER in text
+    at.selectbox(key="funding_drill").set_value("十二五|xinjiang_kashgar").run(timeout=30)
+    assert "92.34亿元" in " ".join(d.value.to_string() for d in at.dataframe)
+
+    at = make_app(path, "overview", {"overview_period": "十四五"}, params_first=True)
+    cards = {m.label: m.value for m in at.metric}
+    assert cards["援助资金"] == "39.5+亿元"
+    assert f"1个地区之和 · {COVER}" in _text(at)
+    assert "援建项目" in " ".join(i.value for i in at.info)  # still missing for 十四五: said, with what to do
+    at.selectbox(key="overview_period").set_value("十二五").run(timeout=30)
+    assert {m.label: m.value for m in at.metric}["援助资金"] == "135+亿元"
+
+    at = make_app(path, "regions")  # defaults to the latest period with data: 十四五
+    assert at.selectbox(key="region_period").value == "十四五"
+    cards = {m.label: m.value for m in at.metric}
+    assert cards["新疆喀什"] == "39.5+亿元" and "西藏日喀则" not in cards  # no other region mixed in from 十二五
+    text = _text(at)
+    assert COVER in text and "各地区 · “十四五”(2021–2025)" in text
+    at.selectbox(key="region_period").set_value("十二五").run(timeout=30)
+    cards = {m.label: m.value for m in at.metric}
+    assert cards["新疆喀什"] == "92.34亿元" and cards["西藏日喀则"] == "15.08亿元"
+    at.selectbox(key="region_period").set_value("2022").run(timeout=30)
+    assert {m.label: m.value for m in at.metric} == {"新疆喀什": "18+亿元"}
+
+
+def test_empty_states_per_period_and_year(built, make_app):
+    at = make_app(built, "regions", {"region_metric": "aid_projects"}, params_first=True)
+    assert at.selectbox(key="region_period").value == "十二五"
+    at = make_app(built, "funding")
+    infos = " ".join(i.value for i in at.info)
+    assert "暂无单一年份的数据" in infos and "2021" in infos  # the year view says what is missing and what to do
+    at.multiselect(key="funding_periods").set_value(["十三五"]).run(timeout=30)
+    infos = " ".join(i.value for i in at.info)
+    assert "十三五" in infos and "上传" in infos

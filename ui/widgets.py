@@ -51,7 +51,7 @@ def coverage_note(df: pd.DataFrame) -> None:
     if partial.empty:
         return
     sep = "；" if lang() == "zh" else "; "
-    cells = sep.join(f"{r[f'period_{lang()}']} {r[f'region_{lang()}']}: {coverage_text(r)}"
+    cells = sep.join(f"{r[f'period_{lang()}']} {r[f'region_{lang()}']} {value_text(r)}: {coverage_text(r)}"
                      for r in partial.to_dict("records"))
     st.caption(t("partial_cells", cells=cells))
 
