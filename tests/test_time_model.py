@@ -286,3 +286,36 @@ def test_empty_states_per_period_and_year(built, make_app):
     at.multiselect(key="funding_periods").set_value(["十三五"]).run(timeout=30)
     infos = " ".join(i.value for i in at.info)
     assert "十三五" in infos and "上传" in infos
+
+
+def test_deck_follows_the_time_model(path, tmp_path):
+    from pptx import Presentation
+
+    from outputs.deck import build_deck, view_chart_data
+    from outputs.views import list_views, save_view
+    from store import db
+
+    _upload_two_years(path, tmp_path)
+    save_view(path, "十四五援助资金", "funding", {"metric": "aid_funding", "periods": ["十四五", "十二五"]})
+    save_view(path, "喀什", "regions", {"pick": "xinjiang_kashgar", "metric": "aid_funding", "period": "十四五"})
+    con = db.open_read(path)
+    try:
+        views = list_views(con)
+        funding = view_chart_data(con, views.iloc[0])
+        kashgar = view_chart_data(con, views.iloc[1])
+        page = q.funding_by_period_region(con, "aid_funding", ["十四五", "十二五"])  # what the page draws
+        build_deck(con, views, tmp_path / "deck.pptx")
+    finally:
+        con.close()
+    assert funding.categories == ["十二五", "十四五"]
+    got = {s.name: dict(zip(funding.categories, s.values)) for s in funding.series}
+    for r in page.itertuples():  # the slide equals its page, cell for cell
+        assert got[r.region_zh][r.period] == pytest.approx(r.value_base / 1e8)
+    assert got["新疆喀什"] == {"十二五": pytest.approx(92.34), "十四五": pytest.approx(39.5)}
+    assert any(n.endswith(COVER) and "新疆喀什" in n for n in funding.notes)
+    assert any("39.5+ 亿元: 2021–2022年各年之和" in n for n in funding.notes)
+    assert dict(zip(kashgar.categories, kashgar.series[0].values)) == {"十二五": pytest.approx(92.34),
+                                                                       "十四五": pytest.approx(39.5)}
+    slides = list(Presentation(str(tmp_path / "deck.pptx")).slides)
+    text = "\n".join(s.text_frame.text for s in slides[1].shapes if s.has_text_frame)
+    assert COVER in text  # a 十四五 view shows the coverage note on its slide
