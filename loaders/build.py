@@ -14,6 +14,7 @@ from common import dictionaries as d
 from common import settings
 from loaders.extract import Extraction, PlanContext, extract
 from loaders.tasks import extract_tasks as _extract_tasks
+from loaders.tasks import settings_of as _task_settings
 from store import db
 
 SIDECAR_FIELDS = ("plan_id", "title", "kind", "period")
@@ -83,7 +84,7 @@ def extract_tasks(plans: list[Plan]) -> pd.DataFrame:
     rows = []
     for p in plans:
         if p.meta["kind"] in ("work_plan", "action_plan"):
-            rows.extend(_extract_tasks(p.plan_id, p.text))
+            rows.extend(_extract_tasks(p.plan_id, p.text, _task_settings(p.meta)))
     cols = ["plan_id", "section", "task_no", "task_type", "text", "unit", "unit_city", "unit_order",
             "span_start", "span_end"]
     return pd.DataFrame(rows, columns=cols)
