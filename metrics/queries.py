@@ -93,36 +93,41 @@ def region_members(con, region_id: str) -> pd.DataFrame:
 
 def cells(con, metric_id: str | None = None, periods: list[str] | None = None, regions: list[str] | None = None,
           recipients_only: bool = False, category: str | None = None) -> pd.DataFrame:
-    """One row per metric, period and region; where two sentences state the same cell the larger is kept
-    (they restate, they do not add), with how many figures said it and what the others said (others_text)."""
+    """One row per metric, period (as written) and region; where two sentences state the same cell the larger is
+    kept (they restate, they do not add; equal values: the first figure id), with how many figures said it and what
+    the others said (others_text). The same rule and tie-break as period_cells, in portable SQL."""
     params: list = []
     where = (_in("metric_id", metric_id, params) + _in("period", periods, params) + _in("region_id", regions, params)
              + _in("category", category, params))
     if recipients_only:
         where += f" AND {RECIPIENT_SQL}"
-    return _df(con, f"""
-        WITH c AS (SELECT metric_id, period, region_id,
-               max(value_base) AS value_base,
-               arg_max(qualifier, value_base) AS qualifier,
-               arg_max(number_text, value_base) AS number_text,
-               arg_max(quote, value_base) AS quote,
-               arg_max(coalesce(plan_id, upload_file), value_base) AS source,
-               count(*) AS n_figures,
-               string_agg(figure_id, ',' ORDER BY figure_id) AS figure_ids,
-               any_value(region_zh) AS region_zh, any_value(region_en) AS region_en,
-               any_value(region_color) AS region_color, any_value(region_sort) AS region_sort,
-               any_value(region_level) AS region_level,
-               any_value(metric_zh) AS metric_zh, any_value(metric_en) AS metric_en,
-               any_value(period_zh) AS period_zh, any_value(period_en) AS period_en,
-               any_value(period_sort) AS period_sort, any_value(n_years) AS n_years,
-               -- the figures that were not kept, largest first, for a note beside the chart (capped: a note)
-               list(number_text ORDER BY value_base DESC, figure_id)[2:6] AS others
-        FROM v_figures WHERE 1=1 {where}
-        GROUP BY metric_id, period, region_id)
-        SELECT c.*, m.display_unit_zh, m.display_unit_en, m.decimals, m.sort AS metric_sort,
-               array_to_string(c.others, ' / ') AS others_text
-        FROM c JOIN metrics m USING (metric_id)
-        ORDER BY period_sort, region_sort, metric_sort""", params).drop(columns=["others"])
+    df = _df(con, f"""
+        WITH ranked AS (
+            SELECT f.*, ROW_NUMBER() OVER (PARTITION BY metric_id, period, region_id
+                                           ORDER BY value_base DESC, figure_id) AS rn
+            FROM v_figures f WHERE 1=1 {where}),
+        c AS (
+            SELECT metric_id, period, region_id,
+                   MAX(CASE WHEN rn = 1 THEN value_base END) AS value_base,
+                   MAX(CASE WHEN rn = 1 THEN qualifier END) AS qualifier,
+                   MAX(CASE WHEN rn = 1 THEN number_text END) AS number_text,
+                   MAX(CASE WHEN rn = 1 THEN quote END) AS quote,
+                   MAX(CASE WHEN rn = 1 THEN COALESCE(plan_id, upload_file) END) AS source,
+                   COUNT(*) AS n_figures,
+                   string_agg(figure_id, ',' ORDER BY figure_id) AS figure_ids,
+                   MAX(region_zh) AS region_zh, MAX(region_en) AS region_en, MAX(region_color) AS region_color,
+                   MAX(region_sort) AS region_sort, MAX(region_level) AS region_level,
+                   MAX(metric_zh) AS metric_zh, MAX(metric_en) AS metric_en,
+                   MAX(period_zh) AS period_zh, MAX(period_en) AS period_en,
+                   MAX(period_sort) AS period_sort, MAX(n_years) AS n_years,
+                   -- the figures that were not kept, largest first, for a note beside the chart (capped: a note)
+                   string_agg(CASE WHEN rn BETWEEN 2 AND 6 THEN number_text END, ' / ' ORDER BY rn) AS others_text
+            FROM ranked GROUP BY metric_id, period, region_id)
+        SELECT c.*, m.display_unit_zh, m.display_unit_en, m.decimals, m.sort AS metric_sort
+        FROM c JOIN metrics m ON m.metric_id = c.metric_id
+        ORDER BY period_sort, region_sort, metric_sort""", params)
+    df["others_text"] = df["others_text"].fillna("")
+    return df
 
 
 def _sum_qualifier(quals: pd.Series) -> str | None:
@@ -165,7 +170,7 @@ cell AS (
            MAX(CASE WHEN r.rn = 1 THEN r.source END) AS source,
            COUNT(*) AS n_figures,
            string_agg(r.figure_id, ',' ORDER BY r.figure_id) AS figure_ids,
-           string_agg(CASE WHEN r.rn BETWEEN 2 AND 5 THEN r.number_text END, ' / ' ORDER BY r.rn) AS others_text,
+           string_agg(CASE WHEN r.rn BETWEEN 2 AND 6 THEN r.number_text END, ' / ' ORDER BY r.rn) AS others_text,
            MAX(CASE WHEN r.start_year = p.start_year AND r.end_year = p.end_year THEN 1 ELSE 0 END) AS whole
     FROM ranked r JOIN periods p ON p.period = r.five_year
     GROUP BY r.metric_id, r.period, r.region_id, r.five_year, r.start_year, r.end_year),
