@@ -537,6 +537,11 @@ def task_plans(con) -> pd.DataFrame:
                        ORDER BY plan_id""")
 
 
+def plan_titles(con) -> pd.DataFrame:
+    """Every plan's id with its Chinese and English title (for source lines)."""
+    return _df(con, "SELECT plan_id, title, title_en FROM plans ORDER BY plan_id")
+
+
 def _task_where(plan_id: str | None, params: list) -> str:
     if plan_id:
         params.append(plan_id)

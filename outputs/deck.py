@@ -30,7 +30,6 @@ TASKS_TOP = 15
 FOOTNOTE_NOTES = 5
 FONT_EA = "Microsoft YaHei"
 # Okabe–Ito, for series without a colour of their own (metrics, tasks)
-UNLISTED_UNIT = "（未列明）"
 PALETTE = ("#0072B2", "#E69F00", "#009E73", "#D55E00", "#CC79A7", "#56B4E9", "#F0E442", "#999999")
 
 T = {  # interface text
@@ -126,23 +125,23 @@ def _fmt(value: float, decimals: int) -> str:
 
 
 def _metric(con: duckdb.DuckDBPyConnection, metric_id: str) -> dict | None:
-    cur = con.execute("SELECT * FROM metrics WHERE metric_id = ?", [metric_id])
-    row = cur.fetchone()
-    return dict(zip([d[0] for d in cur.description], row)) if row else None
+    return queries.metric_info(con, metric_id) or None
 
 
 def _known(con: duckdb.DuckDBPyConnection, table: str, key: str, values: list[str]) -> tuple[list[str], list[str]]:
+    """The values the dictionary (periods or regions) knows, and those it does not."""
     if not values:
         return [], []
-    have = {r[0] for r in con.execute(f"SELECT {key} FROM {table} WHERE {key} IN (SELECT unnest(?))",
-                                      [values]).fetchall()}
+    frame = queries.periods(con, with_figures=False) if table == "periods" else queries.regions(con, with_figures=False)
+    have = set(frame[key])
     return [v for v in values if v in have], [v for v in values if v not in have]
 
 
 def _source_labels(con: duckdb.DuckDBPyConnection, lang: str) -> dict[str, str]:
     """plan_id -> its title (English where there is one and lang is en); uploads are named by their file."""
-    rows = con.execute("SELECT plan_id, title, title_en FROM plans").fetchall()
-    return {pid: (en if lang == "en" and en else zh) for pid, zh, en in rows}
+    plans = queries.plan_titles(con)
+    return {r.plan_id: (r.title_en if lang == "en" and isinstance(r.title_en, str) and r.title_en else r.title)
+            for r in plans.itertuples()}
 
 
 def _cells(con: duckdb.DuckDBPyConnection, df: pd.DataFrame, key: str, decimals: int, scale: float, unit: str,
@@ -185,13 +184,15 @@ def _cells(con: duckdb.DuckDBPyConnection, df: pd.DataFrame, key: str, decimals:
 def _period_labels(con: duckdb.DuckDBPyConnection, periods: list[str], lang: str) -> list[str]:
     if lang == "zh":
         return list(periods)
-    lab = dict(con.execute("SELECT period, label_en FROM periods").fetchall())
+    per = queries.periods(con, with_figures=False)
+    lab = dict(zip(per["period"], per["label_en"]))
     return [lab.get(p, p) for p in periods]
 
 
 def _ordered_periods(con: duckdb.DuckDBPyConnection, wanted: list[str], found: pd.DataFrame) -> list[str]:
     """The periods asked for (or those with data), oldest first."""
-    sort = dict(con.execute("SELECT period, sort FROM periods").fetchall())
+    per = queries.periods(con, with_figures=False)
+    sort = dict(zip(per["period"], per["sort"]))
     ps = wanted or list(dict.fromkeys(found["period"]))
     return sorted(ps, key=lambda p: (sort.get(p, 1 << 30), p))
 
@@ -236,7 +237,8 @@ def _region_metrics(con: duckdb.DuckDBPyConnection, view: Mapping[str, Any], lan
     """One region (?pick=) across periods: one series per metric (?metric=, or ?metrics= sharing a unit)."""
     params = view.get("params") or {}
     region = _one(params, "pick", "region", "regions") or REGIONS_DEFAULT[0]
-    reg = con.execute("SELECT name_zh, name_en, color FROM regions WHERE region_id = ?", [region]).fetchone()
+    regs = queries.regions(con, with_figures=False).set_index("region_id")
+    reg = tuple(regs.loc[region, ["name_zh", "name_en", "color"]]) if region in regs.index else None
     if reg is None:
         chart.title_zh, chart.title_en = "地区", "Region"
         if region:
@@ -247,8 +249,8 @@ def _region_metrics(con: duckdb.DuckDBPyConnection, view: Mapping[str, Any], lan
     if bad_p:
         chart.notes.append(f"{T[lang]['unknown']}: {', '.join(bad_p)}")
     wanted = wanted or [REGIONS_DEFAULT[1]]
-    mets = con.execute("""SELECT * FROM metrics WHERE metric_id IN (SELECT unnest(?)) ORDER BY sort""",
-                       [wanted or [""]]).df()
+    mets = pd.DataFrame([m for m in (queries.metric_info(con, w) for w in wanted) if m])
+    mets = mets.sort_values("sort", kind="stable").reset_index(drop=True) if len(mets) else mets
     chart.title_zh, chart.title_en = reg[0], reg[1]
     if mets.empty:
         return chart
@@ -287,7 +289,8 @@ def _tasks(con: duckdb.DuckDBPyConnection, view: Mapping[str, Any], lang: str, c
         top = max(1, int(_one(params, "top") or TASKS_TOP))
     except ValueError:
         top = TASKS_TOP
-    plans = [r[0] for r in con.execute("SELECT DISTINCT plan_id FROM tasks ORDER BY plan_id").fetchall()]
+    with_tasks = queries.task_plans(con)
+    plans = list(with_tasks["plan_id"])
     plan = _one(params, "plan", "plans") or (plans[0] if plans else None)
     chart.title_zh, chart.title_en = f"各责任单位承担任务数(前{top})", f"Tasks by responsible unit (top {top})"
     chart.unit_label = "项" if lang == "zh" else "tasks"
@@ -296,18 +299,12 @@ def _tasks(con: duckdb.DuckDBPyConnection, view: Mapping[str, Any], lang: str, c
         if plan:
             chart.notes.append(f"{T[lang]['unknown']}: {plan}")
         return chart
-    df = con.execute(f"""
-        SELECT coalesce(unit, ?) AS unit, count(DISTINCT plan_id || task_no) AS tasks,
-               count(DISTINCT CASE WHEN unit_order = 1 THEN plan_id || task_no END) AS lead_tasks
-        FROM tasks WHERE plan_id = ?
-        GROUP BY 1 ORDER BY tasks DESC, lead_tasks DESC, unit LIMIT {top}""", [UNLISTED_UNIT, plan]).df()
+    df = queries.tasks_by_unit(con, plan).head(top)  # the tasks page's own query
     if df.empty:
         return chart
     chart.categories = list(df["unit"])
     chart.series = [Series(T[lang]["tasks"], [float(v) for v in df["tasks"]], PALETTE[0])]
-    title = con.execute("SELECT CASE WHEN ? = 'en' THEN coalesce(title_en, title) ELSE title END FROM plans "
-                        "WHERE plan_id = ?", [lang, plan]).fetchone()
-    chart.sources = [title[0] if title else plan]
+    chart.sources = [_source_labels(con, lang).get(plan, plan)]
     return chart
 
 
