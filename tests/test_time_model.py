@@ -276,6 +276,11 @@ def test_pages_show_uploaded_years_with_coverage(path, tmp_path, make_app):
     at.selectbox(key="region_period").set_value("2022").run(timeout=30)
     assert {m.label: m.value for m in at.metric} == {"新疆喀什": "18+亿元"}
 
+    at = make_app(path, "regions", {"lang": "en"}, params_first=True)
+    assert {m.label: m.value for m in at.metric} == {"Kashgar, Xinjiang": "39.5+ CNY 100m"}
+    text = _text(at)
+    assert "2021–2022 only, 2 of 5 years" in text and "Regions · 14th FYP (2021–2025)" in text
+
 
 def test_empty_states_per_period_and_year(built, make_app):
     at = make_app(built, "regions", {"region_metric": "aid_projects"}, params_first=True)

@@ -376,13 +376,22 @@ def china_map(summary: pd.DataFrame, title: str, unit_zh: str, unit_en: str, dec
             marker=dict(size=sizes, color=list(pts["color"].fillna(FALLBACK_COLOR)), opacity=0.75,
                         line=dict(color="white", width=1)),
             customdata=list(pts["region_id"]),
-            hovertext=[f"<b>{n}</b><br>{v} ({p})" for n, v, p in zip(names, values, pts["period"])],
+            hovertext=[f"<b>{n}</b><br>{v} ({p})" + (f"<br>{c}" if c else "")
+                       for n, v, p, c in zip(names, values, pts["period"], _coverages(pts))],
             hoverinfo="text", showlegend=False))
     fig.update_xaxes(visible=False, range=[73, 136])
     fig.update_yaxes(visible=False, range=[3, 54], scaleanchor="x", scaleratio=1.2)
     fig = _layout(fig, title, height=style()["map_height"])
     fig.update_layout(plot_bgcolor="white", dragmode="pan")
     return fig
+
+
+def _coverages(df: pd.DataFrame) -> list[str]:
+    """Per row: the years a partial period's value covers ('' for a whole period or a year)."""
+    if "years_covered" not in df.columns:
+        return [""] * len(df)
+    return [fmt.coverage(r.get("years_covered"), r.get("n_years_covered"), r.get("years_in_period"), lang())
+            for r in df.to_dict("records")]
 
 
 def map_caption() -> str:
