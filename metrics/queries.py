@@ -255,11 +255,12 @@ def period_cells(con, metric_id: str | None = None, periods: list[str] | None = 
     (basis), with the years covered ("2021,2022"), how many, and the years in the period (see the rule above).
     Columns also carry cells()'s labels, so charts draw either."""
     params: list = []
+    # every filter applies to the figures first: a period's value only depends on the figures inside it
     where = (_in("f.metric_id", metric_id, params) + _in("f.region_id", regions, params)
-             + _in("f.category", category, params))
+             + _in("f.category", category, params) + _in("f.five_year", periods, params))
     if recipients_only:
         where += f" AND f.{RECIPIENT_SQL}"
-    period_where = _in("k.five_year", periods, params)
+    period_where = ""
     sql = _PERIOD_CELLS_SQL.format(where=where, period_where=period_where, at_least=_AT_LEAST_SQL,
                                    approx=_APPROX_SQL)
     df = _df(con, sql, params)
@@ -316,13 +317,17 @@ def _union_years(values) -> list[int]:
     return sorted(out)
 
 
-def totals(con, metric_id: str, periods: list[str] | None = None) -> pd.DataFrame:
+def totals(con, metric_id: str, periods: list[str] | None = None, _cells: tuple | None = None) -> pd.DataFrame:
     """Per five-year period: the all-counterpart total (basis stated), else the sum over recipient regions (basis
-    sum), else missing; each with its years covered (a period's years' sum is never shown as the whole period)."""
+    sum), else missing; each with its years covered (a period's years' sum is never shown as the whole period).
+    _cells: (total cells, recipient cells) already read for several metrics (headline_cards reads them once)."""
     per = five_year_periods(con) if periods is None else _df(
         con, f"SELECT * FROM periods WHERE period IN ({', '.join('?' for _ in periods)}) ORDER BY sort", list(periods))
-    stated = period_cells(con, metric_id, regions=[TOTAL_REGION]).set_index("period")
-    parts = period_cells(con, metric_id, recipients_only=True)
+    if _cells is None:
+        _cells = (period_cells(con, metric_id, regions=[TOTAL_REGION]), period_cells(con, metric_id,
+                                                                                    recipients_only=True))
+    stated = _cells[0][_cells[0]["metric_id"] == metric_id].set_index("period")
+    parts = _cells[1][_cells[1]["metric_id"] == metric_id]
     rows = []
     for p in per.itertuples():
         if p.period in stated.index:
@@ -359,9 +364,11 @@ def totals(con, metric_id: str, periods: list[str] | None = None) -> pd.DataFram
 def headline_cards(con, period: str) -> pd.DataFrame:
     """The headline metrics for one period, each with the previous period's value for comparison."""
     rows = []
+    both = (period_cells(con, list(HEADLINE_METRICS), regions=[TOTAL_REGION]),
+            period_cells(con, list(HEADLINE_METRICS), recipients_only=True))
     for metric_id in HEADLINE_METRICS:
         info = metric_info(con, metric_id)
-        tot = totals(con, metric_id).reset_index(drop=True)
+        tot = totals(con, metric_id, _cells=both).reset_index(drop=True)
         idx = tot.index[tot["period"] == period]
         if not len(idx):
             cur, prev = None, None
