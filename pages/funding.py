@@ -55,26 +55,26 @@ def render() -> None:
         return
 
     yearly = data.year_cells(metric_id=s["metric"], regions=s["regions"] or None, recipients_only=True)
-    tabs = st.tabs([t("grouped"), t("year_view"), t("across"), t("shares"), t("per_project"), t("annualised")])
-    with tabs[0]:
+    grouped, by_year, across, shares, per_project, annualised = st.tabs(
+        [t("grouped"), t("year_view"), t("across"), t("shares"), t("per_project"), t("annualised")])
+    with grouped:
         charts.show(charts.bars_by_region(df, f"{mname} · {t('grouped')}", unit_zh, unit_en, dec),
                     key="funding_grouped")
         coverage_note(df)
-    with tabs[1]:
+    with by_year:  # the year view beside the period view, in the same region colours
         if yearly.empty:
             empty_state(t("no_year_data", metric=mname))
         else:
             charts.show(charts.bars_by_region(yearly, f"{mname} · {t('year_view')}", unit_zh, unit_en, dec),
                         key="funding_years")
             st.caption(t("year_view_note"))
-    tabs = tabs[:1] + tabs[2:]
-    with tabs[1]:
+    with across:
         fig = charts.bars_by_region(df, f"{mname} · {t('across')}", unit_zh, unit_en, dec, kind="line")
         charts.show(fig, key="funding_across")
-    with tabs[2]:
+    with shares:
         sh = data.shares(metric_id=s["metric"], periods=periods, regions=s["regions"] or None)
         charts.show(charts.share_bars(sh, f"{mname} · {t('share_of_period')}"), key="funding_shares")
-    with tabs[3]:
+    with per_project:
         pp = data.per_project(periods=periods, regions=s["regions"] or None)
         pp = pp[pp["region_level"] != "scope"]
         if pp.empty:
@@ -85,7 +85,7 @@ def render() -> None:
             unit = t("per_project_unit")
             charts.show(charts.bars_by_region(pp, f"{t('per_project')} ({unit})", "万元", unit, 1,
                                               y_unit=unit), key="funding_per_project")
-    with tabs[4]:
+    with annualised:
         an = data.annualised(metric_id=s["metric"], periods=periods, regions=s["regions"] or None)
         an = an[an["region_level"] != "scope"]
         unit = t("per_year", unit=fmt.unit_label(unit_zh, unit_en, lang()))
