@@ -39,6 +39,9 @@ def cmd_totals(args) -> int:
                         "value_base": df["value_base"], "base_unit": df["base_unit"], "basis": df["basis"],
                         "years_covered": df["years_covered"], "years_in_period": df["years_in_period"]},
                        columns=COLUMNS)
+    if out.empty:  # the header alone on stdout; what is missing and what to do on stderr
+        print(text("cli_no_totals", "zh", m=args.metric, p=args.period) + " / "
+              + text("cli_no_totals", "en", m=args.metric, p=args.period), file=sys.stderr)
     try:
         escape_formulas(out).to_csv(sys.stdout, index=False)
     except BrokenPipeError:  # piped into head

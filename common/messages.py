@@ -53,6 +53,9 @@ MESSAGES: dict[str, tuple[str, str]] = {  # key -> (中文, English)
                        "Unknown period “{p}”: give a five-year period (e.g. 十四五) or a year (e.g. 2021)."),
     "cli_bad_metric": ("没有指标“{m}”：请使用 metrics.csv 中的 metric_id，如 aid_funding。",
                        "No metric “{m}”: use a metric_id from metrics.csv, e.g. aid_funding."),
+    "cli_no_totals": ("{p}没有{m}的数据：规划未列出该时期的合计，也没有上传其中各年的数字。可用 python -m loaders import 上传。",
+                      "No {m} figures for {p}: no plan states its total and no year of it is uploaded. Upload them "
+                      "with python -m loaders import."),
     "check_stated_vs_years": ("所述合计 vs 各年之和", "Stated total vs sum of years"),
     "no_data_period": ("{period}暂无{metric}数据。规划文本未列出该时期的数字，请在“上传数据”页上传Excel补充。",
                        "No {metric} figures for {period} yet: the plan text states none. Upload them on the "

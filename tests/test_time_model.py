@@ -230,6 +230,20 @@ def test_cli_totals(path, tmp_path):
         ["xinjiang_kashgar", "1800000000.0", "2022", "1"]]
     code, _, err = run("--metric", "aid_funding", "--period", "十九五")
     assert code == 2 and "十九五" in err
+    code, out, err = run("--metric", "aid_projects", "--period", "十四五")
+    assert code == 0 and out.strip() == ",".join(["period", "region", "metric", "value_base", "base_unit", "basis",
+                                                  "years_covered", "years_in_period"])
+    assert "十四五没有aid_projects的数据" in err and "loaders import" in err
+
+
+def test_aggregation_sql_is_portable():
+    """The statement a later issue will run at write time (and on PostgreSQL): no DuckDB-only constructs."""
+    import re
+
+    for sql in (q._PERIOD_CELLS_SQL,):
+        for construct in (r"GROUP BY ALL", r"\bQUALIFY\b", r"\barg_(max|min)\(", r"\bany_value\(", r"\blist\(",
+                          r"\]\s*AS", r"::", r"\bUSING\s*\("):
+            assert not re.search(construct, sql, re.I), construct
 
 
 # --- after a real upload: the pages ------------------------------------------------------------------
@@ -324,3 +338,20 @@ def test_deck_follows_the_time_model(path, tmp_path):
     slides = list(Presentation(str(tmp_path / "deck.pptx")).slides)
     text = "\n".join(s.text_frame.text for s in slides[1].shapes if s.has_text_frame)
     assert COVER in text  # a 十四五 view shows the coverage note on its slide
+
+
+def test_older_database_is_rebuilt_once_keeping_uploads(path, tmp_path):
+    """A file built before periods knew their five-year period is rebuilt on first use; uploads stay."""
+    from test_upload_helpers import scalar
+
+    from loaders.build import ensure_database
+    from store import db
+
+    _upload_two_years(path, tmp_path)
+    with db.write_transaction(path) as con:
+        con.execute("UPDATE build_info SET value = '1' WHERE key = 'schema_version'")
+        con.execute("UPDATE periods SET five_year = NULL")
+    ensure_database(path)
+    assert scalar(path, "SELECT value FROM build_info WHERE key = 'schema_version'") == db.SCHEMA_VERSION
+    assert scalar(path, "SELECT five_year FROM periods WHERE period = '2021'") == "十四五"
+    assert scalar(path, "SELECT count(*) FROM v_figures WHERE source_kind = 'upload'") == 2
