@@ -6,10 +6,9 @@ import pandas as pd
 
 from common.numbers import APPROX, AT_LEAST
 from metrics.formatting import factor, number, years_text
-from metrics.queries import period_cells
+from metrics.queries import RECIPIENT_ROLE, TOTAL_REGION, period_cells
 
 PART_METRICS = ("aid_funding", "aid_projects")
-TOTAL_REGION = "all_counterpart"
 # a sentence opening with 此外/另外 adds to, rather than breaks down, the total before it
 ADDITIONAL = ("此外", "另外")
 
@@ -55,21 +54,19 @@ def parts_against_totals(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
         WITH totals AS (
             SELECT figure_id, plan_id, period, metric_id, value, qualifier, value_base, number_text, span_start
             FROM figures WHERE source_kind = 'plan' AND region_id = ? AND metric_id IN {PART_METRICS}),
-        group_members AS (
-            SELECT m.member_id FROM region_members m JOIN regions g ON g.region_id = m.group_id
-            WHERE g.level = 'group'),
         parts AS (
             SELECT f.plan_id, f.period, f.metric_id, f.figure_id, f.value_base, f.span_start
             FROM figures f JOIN regions r USING (region_id)
             WHERE f.source_kind = 'plan' AND f.metric_id IN {PART_METRICS}
-              AND r.level IN ('prefecture', 'county', 'group', 'province')
-              AND f.region_id NOT IN (SELECT member_id FROM group_members)
+              AND r.role LIKE '%{RECIPIENT_ROLE}%'
               AND NOT (starts_with(f.quote, '{ADDITIONAL[0]}') OR starts_with(f.quote, '{ADDITIONAL[1]}')))
         SELECT t.figure_id, t.plan_id, t.period, t.metric_id, t.value, t.qualifier, t.value_base, t.number_text, t.span_start,
                count(*) AS n_parts, sum(p.value_base) AS computed,
                string_agg(p.figure_id, ',' ORDER BY p.span_start) AS part_ids
         FROM totals t JOIN parts p USING (plan_id, period, metric_id)
-        GROUP BY ALL ORDER BY t.plan_id, t.span_start""", [TOTAL_REGION]).df()
+        GROUP BY t.figure_id, t.plan_id, t.period, t.metric_id, t.value, t.qualifier, t.value_base, t.number_text,
+                 t.span_start
+        ORDER BY t.plan_id, t.span_start""", [TOTAL_REGION]).df()
     rows = []
     for t in df.itertuples():
         scale = t.value_base / t.value if t.value else 1

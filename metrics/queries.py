@@ -13,7 +13,8 @@ HEADLINE_METRICS = d.headline_metrics()
 COOPERATION_REGIONS = d.regions_with_role("cooperation")
 ENTERPRISE_REGIONS = d.regions_with_role("enterprise")
 # places that receive aid (role recipient): scope rows (全部对口地区, 西部地区…) and members of a group are not parts
-RECIPIENT_SQL = "region_role LIKE '%recipient%'"
+RECIPIENT_ROLE = "recipient"
+RECIPIENT_SQL = f"region_role LIKE '%{RECIPIENT_ROLE}%'"  # on v_figures
 _AT_LEAST_SQL = "(" + ", ".join(f"'{q}'" for q in sorted(AT_LEAST)) + ")"
 _APPROX_SQL = "(" + ", ".join(f"'{q}'" for q in sorted(APPROX)) + ")"
 
