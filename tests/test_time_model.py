@@ -3,6 +3,8 @@ its stated total, else the sum of its years present with their coverage; qualifi
 by the years covered; stated totals and sums of years that disagree become a check row."""
 from __future__ import annotations
 
+import json
+
 import duckdb
 import pandas as pd
 import pytest
@@ -264,6 +266,14 @@ def test_pages_show_uploaded_years_with_coverage(path, tmp_path, make_app):
     assert "十四五" in at.multiselect(key="funding_periods").value
     text = _text(at)
     assert f"新疆喀什 39.5+亿元: {COVER}" in text
+    charts = {}
+    for c in at.get("plotly_chart"):
+        spec = json.loads(c.proto.spec)
+        charts[c.proto.id.rsplit("-", 1)[-1]] = {t["name"]: t for t in spec["data"]}
+    period_bar, year_bar = charts["funding_grouped"]["新疆喀什"], charts["funding_years"]["新疆喀什"]
+    assert dict(zip(period_bar["x"], period_bar["y"]))["“十四五”(2021–2025)"] == pytest.approx(39.5)
+    assert dict(zip(year_bar["x"], year_bar["y"])) == {"2021年": pytest.approx(21.5), "2022年": pytest.approx(18)}
+    assert year_bar["marker"]["color"] == period_bar["marker"]["color"] == "#E69F00"  # the same colours
     at.selectbox(key="funding_drill").set_value("十四五|xinjiang_kashgar").run(timeout=30)
     text = " ".join([_text(at)] + [d.value.to_string() for d in at.dataframe])
     assert "21.5亿元" in text and COVER in text
