@@ -451,8 +451,8 @@ def shares(con, metric_id: str = "aid_funding", periods: list[str] | None = None
 
 def per_project(con, periods: list[str] | None = None, regions: list[str] | None = None) -> pd.DataFrame:
     """Funding ÷ projects for the same period and region (元 per project)."""
-    f = period_cells(con, "aid_funding", periods, regions)
-    p = period_cells(con, "aid_projects", periods, regions)
+    both = period_cells(con, ["aid_funding", "aid_projects"], periods, regions)
+    f, p = both[both["metric_id"] == "aid_funding"], both[both["metric_id"] == "aid_projects"]
     keep = ["period", "region_id", "region_zh", "region_en", "region_color", "region_sort", "region_level",
             "period_zh", "period_en", "period_sort"]
     m = f[keep + ["value_base", "qualifier", "years_covered"]].merge(
