@@ -104,8 +104,11 @@ def cells(con, metric_id: str | None = None, periods: list[str] | None = None, r
         where += f" AND {RECIPIENT_SQL}"
     df = _df(con, f"""
         WITH ranked AS (
-            SELECT f.*, ROW_NUMBER() OVER (PARTITION BY metric_id, period, region_id
-                                           ORDER BY value_base DESC, figure_id) AS rn
+            SELECT f.figure_id, f.metric_id, f.period, f.region_id, f.value_base, f.qualifier, f.number_text,
+                   f.quote, f.plan_id, f.upload_file, f.region_zh, f.region_en, f.region_color, f.region_sort,
+                   f.region_level, f.metric_zh, f.metric_en, f.period_zh, f.period_en, f.period_sort, f.n_years,
+                   ROW_NUMBER() OVER (PARTITION BY f.metric_id, f.period, f.region_id
+                                      ORDER BY f.value_base DESC, f.figure_id) AS rn
             FROM v_figures f WHERE 1=1 {where}),
         c AS (
             SELECT metric_id, period, region_id,
