@@ -37,6 +37,7 @@ MESSAGES: dict[str, tuple[str, str]] = {  # key -> (中文, English)
     "coverage": ("仅含{years}年，{total}年中的{n}年", "{years} only, {n} of {total} years"),
     "sum_of_years": ("{years}年各年之和", "sum of the years {years}"),
     "period_partial": ("{period}（{coverage}）", "{period} ({coverage})"),
+    "partial_short": ("{v}（{n}/{total}年）", "{v} ({n}/{total} yrs)"),
     "partial_cells": ("以下数值并非全期数据：{cells}。", "These values do not cover the whole period: {cells}."),
     "year_view": ("按年度", "By year"),
     "year_view_note": ("各年数值为上传或规划所列的单一年份数据，颜色与时期视图相同。",

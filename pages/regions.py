@@ -96,7 +96,8 @@ def render() -> None:
             value = fmt.with_unit(r["value_base"], r["qualifier"], r["display_unit_zh"], r["display_unit_en"],
                                   r["decimals"], lang())
             st.markdown(f"- {r[f'metric_{lang()}']}: **{value}** — {r['source']}")
-            st.caption(f"“{r['quote']}”")
+            if isinstance(r["quote"], str) and r["quote"]:  # uploaded rows have no sentence
+                st.caption(f"“{r['quote']}”")
 
 
 frame.show(render)

@@ -272,6 +272,8 @@ def test_pages_show_uploaded_years_with_coverage(path, tmp_path, make_app):
         charts[c.proto.id.rsplit("-", 1)[-1]] = {t["name"]: t for t in spec["data"]}
     period_bar, year_bar = charts["funding_grouped"]["新疆喀什"], charts["funding_years"]["新疆喀什"]
     assert dict(zip(period_bar["x"], period_bar["y"]))["“十四五”(2021–2025)"] == pytest.approx(39.5)
+    labels = dict(zip(period_bar["x"], period_bar["text"]))  # the bar itself says it is partial
+    assert labels["“十四五”(2021–2025)"] == "39.5+（2/5年）" and labels["“十二五”(2011–2015)"] == "92.34"
     assert dict(zip(year_bar["x"], year_bar["y"])) == {"2021年": pytest.approx(21.5), "2022年": pytest.approx(18)}
     assert year_bar["marker"]["color"] == period_bar["marker"]["color"] == "#E69F00"  # the same colours
     at.selectbox(key="funding_drill").set_value("十四五|xinjiang_kashgar").run(timeout=30)

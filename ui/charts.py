@@ -172,6 +172,15 @@ def _hover(row, unit_zh: str, unit_en: str, decimals, value_col: str = "value_ba
     return "<br>".join(parts)
 
 
+def _partial(row, text: str) -> str:
+    """A bar's label says when its value covers only some of its period's years: 39.5+（2/5年）."""
+    try:
+        n, total = int(row.get("n_years_covered")), int(row.get("years_in_period"))
+    except (TypeError, ValueError):
+        return text
+    return t("partial_short", v=text, n=n, total=total) if 0 < n < total else text
+
+
 def bars_by_region(df: pd.DataFrame, title: str, unit_zh: str, unit_en: str, decimals=2,
                    value_col: str = "value_base", x: str = "period", factor: float | None = None,
                    y_unit: str | None = None, text_fn=None, kind: str = "bar") -> go.Figure:
@@ -183,7 +192,8 @@ def bars_by_region(df: pd.DataFrame, title: str, unit_zh: str, unit_en: str, dec
         first = sub.iloc[0]
         xs = [_label(r, "period") if x == "period" else _label(r, "region") for _, r in sub.iterrows()]
         ys = [r[value_col] / factor for _, r in sub.iterrows()]
-        texts = [text_fn(r) if text_fn else fmt.qualified(r[value_col] / factor, r.get("qualifier"), decimals, lang())
+        texts = [text_fn(r) if text_fn else _partial(r, fmt.qualified(r[value_col] / factor, r.get("qualifier"),
+                                                                      decimals, lang()))
                  for _, r in sub.iterrows()]
         common = dict(x=xs, y=ys, name=_label(first, "region"), text=texts, customdata=[region_id] * len(sub),
                       hovertext=[_hover(r, unit_zh, unit_en, decimals, value_col) for _, r in sub.iterrows()],
