@@ -13,7 +13,6 @@ import signal
 import subprocess
 import sys
 
-
 MEMORY_MB = 1024   # address space of the child, generous for a 20 MB file
 TIMEOUT_S = 60.0   # wall clock; CPU time is limited to the same
 
