@@ -6,7 +6,7 @@ import streamlit as st
 from common import settings
 from common.pages import param_prefix
 from metrics import formatting as fmt
-from ui import charts, data, frame, state, views_panel
+from ui import access, charts, data, frame, state, views_panel
 from ui.i18n import lang, t
 from ui.widgets import empty_state
 
@@ -71,8 +71,8 @@ def render() -> None:
         for r in sub.to_dict("records"):
             value = fmt.with_unit(r["value_base"], r["qualifier"], r["display_unit_zh"], r["display_unit_en"],
                                   r["decimals"], lang())
-            st.markdown(f"- {r[f'metric_{lang()}']}: **{value}** — {r['source']}")
-            st.caption(f"“{r['quote']}”")
+            st.markdown(f"- {r[f'metric_{lang()}']}: **{value}** — {access.md(r['source'])}")  # file names: text
+            st.caption(f"“{access.md(r['quote'])}”")
 
 
 frame.show(render)

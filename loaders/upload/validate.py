@@ -62,7 +62,12 @@ class _Err:
 def _lang_params(params: dict, lang: str) -> dict:
     """Lists (suggestions) joined the way each language writes a list."""
     sep = "、" if lang == "zh" else ", "
-    return {k: sep.join(map(str, v)) if isinstance(v, (list, tuple)) else v for k, v in params.items()}
+    out = {}
+    for k, v in params.items():
+        if isinstance(v, dict) and "zh" in v:  # a name in both languages
+            v = v.get(lang) or v["zh"]
+        out[k] = sep.join(map(str, v)) if isinstance(v, (list, tuple)) else v
+    return out
 
 
 def _shown(value: str) -> str:
@@ -190,7 +195,7 @@ def check_fit(metric_id: str, unit: str, family: str):
     allowed = d.split_list(row["units"])
     if family == row["unit_family"] and unit in allowed:
         return None
-    return _Err("unit", "v_unit_misfit", {"u": unit, "m": row["name_zh"], "m_en": row["name_en"]},
+    return _Err("unit", "v_unit_misfit", {"u": unit, "m": {"zh": row["name_zh"], "en": row["name_en"]}},
                 "v_unit_allowed", {"units": allowed})
 
 
