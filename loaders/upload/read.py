@@ -177,7 +177,8 @@ def _add_wide(result: ReadResult, name: str, data: dict[str, list[str]], body_ro
             if not cell and (r, j) not in formula_cells:
                 continue
             for f in data:
-                out[f].append(data[f][i])
+                if f != "unit":
+                    out[f].append(data[f][i])
             out[target].append(head_value)
             out["value"].append(cell)
             row_unit = data["unit"][i] if "unit" in data else ""
