@@ -25,8 +25,10 @@ class SandboxError(Exception):
         self.code, self.params = code, params
 
 
-def read_in_child(data: bytes, suffix: str, memory_mb: float = MEMORY_MB, timeout: float = TIMEOUT_S) -> dict:
+def read_in_child(data: bytes, suffix: str, memory_mb: float | None = None, timeout: float | None = None) -> dict:
     """{"sheets": [...], "notes": [...]} or {"error": code, "params": {...}}; raises SandboxError on a crash."""
+    memory_mb = MEMORY_MB if memory_mb is None else memory_mb
+    timeout = TIMEOUT_S if timeout is None else timeout
     # the child imports this file and sheets.py by path: importing the loaders package would pull in pandas
     code = ("import importlib.util as u, sys; s = u.spec_from_file_location('upload_sandbox', sys.argv[1]); "
             "m = u.module_from_spec(s); s.loader.exec_module(m); m._child()")

@@ -27,7 +27,9 @@ ERROR_LITERALS = ("#DIV/0!", "#N/A", "#VALUE!", "#REF!", "#NAME?", "#NUM!", "#NU
                   "#CALC!", "#FIELD!", "#BLOCKED!", "#UNKNOWN!", "#CONNECT!", "#BUSY!")
 # template sheets that hold instructions, not data (same names as loaders.upload.columns.TEMPLATE_INFO_SHEETS)
 INFO_SHEETS = ("填写说明", "字典")
-_ZERO_WIDTH = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff\u00ad"), None)
+# zero-width characters and C0 controls other than tab/newline: invisible in Excel, never meant
+_ZERO_WIDTH = dict.fromkeys([*map(ord, "\u200b\u200c\u200d\u2060\ufeff\u00ad"),
+                             *(c for c in range(32) if c not in (9, 10, 13)), 127], None)
 _REF = re.compile(r"^\$?([A-Za-z]{1,3})\$?(\d{1,7})$")
 _DATE_IDS = set(range(14, 23)) | {27, 28, 29, 30, 31, 32, 33, 34, 35, 36, 45, 46, 47, 50, 51, 52, 53, 54, 55, 56, 57,
                                   58}

@@ -231,6 +231,13 @@ def _lookup(series: pd.Series, fn) -> pd.Series:
     return series.map(results)
 
 
+def _lookup_pairs(a: pd.Series, b: pd.Series, fn) -> pd.Series:
+    """fn(x, y) applied once per distinct pair (tuples: cell text may hold any character)."""
+    pairs = list(zip(a.tolist(), b.tolist()))
+    results = {p: fn(*p) for p in dict.fromkeys(pairs)}
+    return pd.Series([results[p] for p in pairs], index=a.index, dtype=object)
+
+
 def validate_sheet(sheet: SheetData) -> tuple[pd.DataFrame, list[dict]]:
     """(valid rows in ROW_COLUMNS, error dicts) for one sheet."""
     c = sheet.cells
@@ -243,10 +250,10 @@ def validate_sheet(sheet: SheetData) -> tuple[pd.DataFrame, list[dict]]:
     units = col("unit").where(col("unit") != "", header_unit)
 
     checks: dict[str, pd.Series] = {
-        "period": _lookup(col("period") + "\x1f" + col("year"), lambda k: check_period(*k.split("\x1f"))),
+        "period": _lookup_pairs(col("period"), col("year"), check_period),
         "region": _lookup(col("region"), check_region),
         "metric": _lookup(col("metric"), check_metric),
-        "value": _lookup(col("value") + "\x1f" + units, lambda k: check_value(*k.split("\x1f"))),
+        "value": _lookup_pairs(col("value"), units, check_value),
     }
     if "qualifier" in c:
         checks["qualifier"] = _lookup(col("qualifier"), lambda q: check_qualifier(q) if q else _Ok(None))
@@ -289,9 +296,9 @@ def validate_sheet(sheet: SheetData) -> tuple[pd.DataFrame, list[dict]]:
     # the unit must fit the metric; checked once per (metric, unit, family)
     metric_ids = checks["metric"].map(lambda r: r.v if isinstance(r, _Ok) else None)
     q = checks["value"].map(lambda r: r.v if isinstance(r, _Ok) else None)
-    fit_key = pd.Series([f"{m}\x1f{x.unit}\x1f{x.family}" if ok.iat[i] else "" for i, (m, x) in
-                         enumerate(zip(metric_ids, q))], index=c.index)
-    fits = _lookup(fit_key, lambda k: check_fit(*k.split("\x1f")) if k else None)
+    fit_key = [(m, x.unit, x.family) if ok.iat[i] else None for i, (m, x) in enumerate(zip(metric_ids, q))]
+    fit_results = {k: check_fit(*k) for k in dict.fromkeys(fit_key) if k is not None}
+    fits = pd.Series([fit_results.get(k) if k is not None else None for k in fit_key], index=c.index, dtype=object)
     for i in fits.map(lambda r: r is not None).to_numpy().nonzero()[0]:
         report(i, fits.iat[i])
         bad.iat[i] = True
