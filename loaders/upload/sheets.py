@@ -17,7 +17,7 @@ import re
 import zipfile
 from xml.etree import ElementTree as ET
 
-MAX_CELLS = 3_000_000          # non-empty cells in the whole file
+MAX_CELLS = 2_000_000          # non-empty cells in the whole file
 MAX_UNZIPPED = 400 * 1024 ** 2  # declared size of all parts together (a zip bomb declares far more)
 MAX_RATIO = 200                # uncompressed / compressed, for big parts only
 MAX_TEXT = 32_767              # Excel's own cell limit
@@ -323,13 +323,20 @@ def _date_styles(z: _Zip, path: str | None) -> set[int]:
     return out
 
 
+_COLS: dict[str, int] = {}
+
+
 def _ref(text: str | None) -> tuple[int, int] | None:
     m = _REF.match(text or "")
     if not m:
         return None
-    col = 0
-    for ch in m.group(1).upper():
-        col = col * 26 + (ord(ch) - 64)
+    letters = m.group(1)
+    col = _COLS.get(letters)
+    if col is None:
+        col = 0
+        for ch in letters.upper():
+            col = col * 26 + (ord(ch) - 64)
+        _COLS[letters] = col
     row = int(m.group(2))
     if not (1 <= row <= MAX_ROW and 1 <= col <= MAX_COL):
         return None
@@ -391,37 +398,44 @@ def _read_xlsx(data: bytes) -> dict:
 def _read_sheet(z: _Zip, part: str, name: str, strings: list[str], dates: set[int], date1904: bool,
                 budget: _Budget) -> _Sheet:
     sheet = _Sheet(name)
-    row_i, col_i = -1, -1
+    row_i = -1
+    pending: list = []   # cells of the current row written without an address (rare): placed at the row's end
+    cells, formula_only = sheet.cells, sheet.formula_no_value
+    local: dict[str, str] = {}
     with z.open(part) as fh:
-        for event, el in ET.iterparse(fh, events=("start", "end")):
-            tag = _local(el.tag)
-            if event == "start":
-                if tag == "row":
-                    r = el.get("r")
-                    row_i = int(r) - 1 if r and r.isdigit() else row_i + 1
-                    if not 0 <= row_i < MAX_ROW:
-                        raise ValueError("row")
-                    col_i = -1
-                continue
+        for _, el in ET.iterparse(fh, events=("end",)):
+            tag = local.get(el.tag)
+            if tag is None:
+                tag = local[el.tag] = _local(el.tag)
             if tag == "c":
                 ref = el.get("r")
-                if ref is not None:
+                text, no_value = _cell(el, strings, dates, date1904)
+                if ref is None:
+                    pending.append((text, no_value))
+                elif text or no_value:
                     rc = _ref(ref)
                     if rc is None:
                         raise ValueError(f"cell {ref[:20]}")
-                    row_i, col_i = rc
-                else:
-                    col_i += 1
-                    if col_i >= MAX_COL or row_i < 0:
-                        raise ValueError("cell position")
-                text, formula_only = _cell(el, strings, dates, date1904)
-                if text:
-                    budget.take()
-                    sheet.cells.append([row_i, col_i, text])
-                elif formula_only:
-                    sheet.formula_no_value.append([row_i, col_i])
+                    if text:
+                        budget.take()
+                        cells.append([rc[0], rc[1], text])
+                    else:
+                        formula_only.append([rc[0], rc[1]])
                 el.clear()
             elif tag == "row":
+                r = el.get("r")
+                row_i = int(r) - 1 if r and r.isdigit() else row_i + 1
+                if not 0 <= row_i < MAX_ROW:
+                    raise ValueError("row")
+                for col_i, (text, no_value) in enumerate(pending):
+                    if col_i >= MAX_COL:
+                        raise ValueError("cell position")
+                    if text:
+                        budget.take()
+                        cells.append([row_i, col_i, text])
+                    elif no_value:
+                        formula_only.append([row_i, col_i])
+                pending.clear()
                 el.clear()
             elif tag == "mergeCell":
                 a, _, b = (el.get("ref") or "").partition(":")
@@ -432,13 +446,17 @@ def _read_sheet(z: _Zip, part: str, name: str, strings: list[str], dates: set[in
     return sheet
 
 
+_CHILD = {f"{{{ns}}}{t}": t for ns in ("http://schemas.openxmlformats.org/spreadsheetml/2006/main",
+                                       "http://purl.oclc.org/ooxml/spreadsheetml/main") for t in ("v", "f", "is")}
+
+
 def _cell(el, strings: list[str], dates: set[int], date1904: bool) -> tuple[str, bool]:
     """(cell text, is a formula without a cached value)."""
     t = el.get("t", "n")
     v = f = None
     inline = []
     for child in el:
-        tag = _local(child.tag)
+        tag = _CHILD.get(child.tag) or _local(child.tag)
         if tag == "v":
             v = child.text
         elif tag == "f":

@@ -362,14 +362,14 @@ def validate_records(read: ReadResult) -> tuple[pd.DataFrame, list[dict]]:
             first = rows[dup].groupby(key, sort=False)[["sheet", "row_number", "cell"]].transform("first")
             later = rows[dup & rows.duplicated(key, keep="first")]
             labels = {s.name: s.columns for s in read.sheets}
-            for i, r in later.iterrows():
-                f = first.loc[i]
-                where = (("v_dup_same_sheet", {"r": int(f.row_number)}) if f.sheet == r.sheet else
-                         ("v_dup_other_sheet", {"s": f.sheet, "r": int(f.row_number)}))
-                errors.append({"sheet": r.sheet, "row": int(r.row_number), "field": "metric",
-                               "label": labels[r.sheet].get("metric", FIELD_ZH["metric"]) if not r.cell else
-                               f"({r.cell})", "value": r.number_text,
-                               "problem": (where[0], where[1]), "hint": ("v_dup_hint", {})})
+            f = first.loc[later.index]
+            for sheet, row, cell, text_, f_sheet, f_row in zip(later["sheet"], later["row_number"], later["cell"],
+                                                                later["number_text"], f["sheet"], f["row_number"]):
+                where = (("v_dup_same_sheet", {"r": int(f_row)}) if f_sheet == sheet else
+                         ("v_dup_other_sheet", {"s": f_sheet, "r": int(f_row)}))
+                errors.append({"sheet": sheet, "row": int(row), "field": "metric",
+                               "label": labels[sheet].get("metric", FIELD_ZH["metric"]) if not cell else f"({cell})",
+                               "value": text_, "problem": where, "hint": ("v_dup_hint", {})})
             rows = rows[~rows.duplicated(key, keep="first")].reset_index(drop=True)
     order = {s.name: i for i, s in enumerate(read.sheets)}
     errors.sort(key=lambda e: (order.get(e["sheet"], -1), e["row"] if e["row"] is not None else -1))
