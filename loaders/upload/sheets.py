@@ -17,7 +17,7 @@ import re
 import zipfile
 from xml.etree import ElementTree as ET
 
-MAX_CELLS = 2_000_000          # non-empty cells in the whole file
+MAX_CELLS = 1_000_000          # non-empty cells in the whole file
 MAX_UNZIPPED = 400 * 1024 ** 2  # declared size of all parts together (a zip bomb declares far more)
 MAX_RATIO = 200                # uncompressed / compressed, for big parts only
 MAX_TEXT = 32_767              # Excel's own cell limit
