@@ -36,7 +36,8 @@ def read_in_child(data: bytes, suffix: str, memory_mb: float | None = None, time
     env = {k: v for k, v in os.environ.items() if k in ("PATH", "LANG", "LC_ALL", "TMPDIR", "HOME")}
     env["PYTHONPATH"] = _site_paths()
     try:
-        proc = subprocess.run(cmd, input=data, capture_output=True, timeout=timeout, env=env, cwd=os.path.dirname(os.path.abspath(__file__)))
+        proc = subprocess.run(cmd, input=data, capture_output=True, timeout=timeout, env=env,
+                              cwd=os.path.dirname(os.path.abspath(__file__)))
     except subprocess.TimeoutExpired:
         raise SandboxError("upload_timeout", s=f"{timeout:g}") from None
     except OSError as exc:
@@ -86,7 +87,7 @@ def _child() -> None:
     except RecursionError:
         out = {"error": "upload_not_workbook", "params": {"suffix": suffix}}
     try:
-        sys.stdout.write(json.dumps(out, ensure_ascii=False))
-        sys.stdout.flush()
+        sys.stdout.buffer.write(json.dumps(out, ensure_ascii=False).encode("utf-8"))  # whatever the locale
+        sys.stdout.buffer.flush()
     except MemoryError:
         os._exit(3)
