@@ -146,6 +146,11 @@ def formula_without_value():
     return uf.openpyxl_book([["2023", "新疆喀什", "援助资金", "=1+2", "亿元"]]), "nocache.xlsx"
 
 
+def formulas_only_row():
+    rows = [["2023", "新疆喀什", "援助资金", "1", "亿元"], ["=A2", "=B2", "=C2", "=D2*2", "=E2"]]
+    return uf.openpyxl_book(rows), "formula_row.xlsx"
+
+
 def error_cells():
     xml = uf.sheet_xml([uf.HEAD]).replace("</sheetData>", '<row r="2"><c r="A2" t="inlineStr"><is><t>2023</t></is>'
                                           '</c><c r="B2" t="inlineStr"><is><t>新疆喀什</t></is></c><c r="C2" '
@@ -357,6 +362,7 @@ CASES = {
     "merged_period": (merged_period, ("rows", 3)),
     "formulas_with_values": (formulas_with_values, ("rows", 1)),
     "formula_without_value": (formula_without_value, ("errors", {"v_formula_no_value"})),
+    "formulas_only_row": (formulas_only_row, ("errors", {"v_formula_no_value"})),
     "error_cells": (error_cells, ("errors", {"v_error_cell"})),
     "error_literal_csv": (error_literal_csv, ("errors", {"v_error_cell"})),
     "date_in_period": (date_in_period, ("errors", {"v_period_date"})),

@@ -102,6 +102,8 @@ def _add_sheet(result: ReadResult, name: str, raw: dict) -> None:
     for r, c, v in raw["cells"]:
         by_row.setdefault(r, {})[c] = v
     formula_cells = {(r, c) for r, c in raw.get("formula_no_value", [])}
+    for r, _ in formula_cells:  # a row of formulas without values is a row to report, not a blank one
+        by_row.setdefault(r, {})
     if not by_row:
         _note(result, "upload_note_empty", sheet=name)
         return
