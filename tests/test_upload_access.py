@@ -100,6 +100,7 @@ def test_upload_page_in_english(path, monkeypatch):
     assert any("Imported batch 1" in s.value for s in at.success)
     hist = next(d for d in _tables(at) if "Status" in d.columns)
     assert hist.iloc[0]["Status"] == "live" and hist.iloc[0]["Uploaded by"] == "Alice"
+    assert not any("\u4e00" <= ch <= "\u9fff" for ch in str(hist.iloc[0]["Note"]))
     _no_none_nan(hist)
     assert not any("Imported batch" in e.value or "already" in e.value for e in at.error)
 

@@ -15,7 +15,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from test_upload_helpers import current, scalar
 
-from loaders.upload import REPLACE, SKIP, UploadError, commit, prepare, read_upload, undo
+from loaders.upload import REPLACE, SKIP, UploadError, commit, history, prepare, read_upload, undo
 from loaders.upload.store import DuplicateUpload
 from loaders.upload.validate import validate_records
 from store import db
@@ -84,6 +84,12 @@ def test_reupload_with_replace_after_a_batch_that_skipped(path):
     f = _csv([["十二五", "新疆喀什", "援助资金", "95", "亿元"], ["2023", "新疆喀什", "援助资金", "1", "亿元"]])
     first = commit(prepare(f, "c.csv", path), path)  # adds 2023, skips the conflict
     assert first.committed and first.n_skipped == 1
+    con = db.open_read(path)
+    try:
+        assert history(con, "en").iloc[0]["Note"] == "1 conflicts skipped"
+        assert history(con).iloc[0]["备注"] == "跳过冲突 1 行"
+    finally:
+        con.close()
     with pytest.raises(DuplicateUpload):
         commit(prepare(f, "c.csv", path), path)  # again, skipping: refused as the same file
     second = commit(prepare(f, "c.csv", path), path, REPLACE)  # again, replacing: accepted

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import getpass
 import hashlib
+import re
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -311,8 +312,23 @@ def history(con: duckdb.DuckDBPyConnection, lang: str = "zh") -> pd.DataFrame:
     df = df.reindex(columns=list(HISTORY_COLUMNS))
     if lang == "en":
         df["status"] = df["status"].map(HISTORY_STATUS)
+        df["note"] = df["note"].map(_note_en)
         return df.rename(columns=HISTORY_COLUMNS_EN)
     return df.rename(columns=HISTORY_COLUMNS)
+
+
+_NOTE_EN = ((re.compile(r"跳过冲突 (\d+) 行"), r"\1 conflicts skipped"),
+            (re.compile(r"与现有数据相同未导入 (\d+) 行"), r"\1 equal to current figures, not stored again"),
+            (re.compile("；"), "; "))
+
+
+def _note_en(note):
+    """The notes commit() writes, in English (a note someone typed stays as typed)."""
+    if not isinstance(note, str):
+        return note
+    for pattern, repl in _NOTE_EN:
+        note = pattern.sub(repl, note)
+    return note
 
 
 def _default_user() -> str:
