@@ -214,3 +214,21 @@ def test_view_names_are_text_not_markdown(path, monkeypatch):
 def test_md_escapes_everything_markdown_could_use():
     assert access.md("![a](http://x)") == r"\!\[a\]\(http\:\/\/x\)".replace(r"\/", "/")
     assert access.md("<b>") == r"\<b\>" and access.md("$x$") == r"\$x\$" and access.md(None) == ""
+
+
+def test_person_comes_from_the_deployment_when_it_vouches(monkeypatch):
+    from types import SimpleNamespace
+
+    class User(dict):
+        is_logged_in = False
+
+    fake = SimpleNamespace(user=User(), context=SimpleNamespace(headers={"X-Forwarded-User": " 吴十 "}))
+    monkeypatch.setattr(access, "st", fake)
+    monkeypatch.delenv("AID_TRUSTED_USER_HEADER", raising=False)
+    assert access.trusted_identity() is None  # no header configured: a header alone is not trusted
+    monkeypatch.setenv("AID_TRUSTED_USER_HEADER", "X-Forwarded-User")
+    assert access.trusted_identity() == "吴十"
+    signed_in = User(name="郑十一")
+    signed_in.is_logged_in = True
+    monkeypatch.setattr(access, "st", SimpleNamespace(user=signed_in, context=fake.context))
+    assert access.trusted_identity() == "郑十一"  # st.login comes first
