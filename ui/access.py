@@ -114,12 +114,13 @@ def gate(key: str = "access_password", warn_open: bool = True) -> bool:
     if not typed:
         st.info(t("access_enter"))
         return False
-    if st.session_state.get(_CHECKED) == (key, typed):  # already judged this very value: say it again
+    seen = (key, _digest(typed))  # kept hashed: a guess is not stored as typed
+    if st.session_state.get(_CHECKED) == seen:  # already judged this very value: say it again
         verdict = False if wait_left() == 0 else None
     else:
         verdict = try_credential(typed)
         if verdict is not None:
-            st.session_state[_CHECKED] = (key, typed)
+            st.session_state[_CHECKED] = seen
     if verdict:
         return True
     if verdict is None:
