@@ -6,7 +6,7 @@ import streamlit as st
 from common import settings
 from common.pages import param_prefix
 from metrics import formatting as fmt
-from ui import charts, data, frame, state, views_panel
+from ui import access, charts, data, frame, state, views_panel
 from ui.i18n import lang, t
 from ui.widgets import coverage_text, empty_state
 
@@ -95,9 +95,9 @@ def render() -> None:
         for r in sub.to_dict("records"):
             value = fmt.with_unit(r["value_base"], r["qualifier"], r["display_unit_zh"], r["display_unit_en"],
                                   r["decimals"], lang())
-            st.markdown(f"- {r[f'metric_{lang()}']}: **{value}** — {r['source']}")
+            st.markdown(f"- {r[f'metric_{lang()}']}: **{value}** — {access.md(r['source'])}")  # file names: text
             if isinstance(r["quote"], str) and r["quote"]:  # uploaded rows have no sentence
-                st.caption(f"“{r['quote']}”")
+                st.caption(f"“{access.md(r['quote'])}”")
 
 
 frame.show(render)
