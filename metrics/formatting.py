@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import math
 
+from common.messages import text
 from common.numbers import APPROX, AT_LEAST, QUALIFIERS_PRE, _split_qualifier
 
-# display unit -> how many base units it holds
-_FACTORS = {"亿元": 1e8, "万元": 1e4, "万人次": 1e4, "万人": 1e4, "万": 1e4}
+# a display unit's leading multiplier -> how many base units it holds (亿元 = 1e8 元, 万人次 = 1e4 人次)
+_MULTIPLIERS = (("万亿", 1e12), ("亿", 1e8), ("万", 1e4))
 # Chinese magnitudes a display unit may start with (亿元 = 亿 + 元)
 _MAGS = (("亿", 1e8), ("万", 1e4))
 _MID = ("余", "多", "来")          # between magnitude and unit: 135亿余元, 3400余个
@@ -17,7 +18,12 @@ _NEARLY = {"近", "将近", "接近"}
 
 
 def factor(display_unit_zh: str | None) -> float:
-    return _FACTORS.get(display_unit_zh or "", 1.0)
+    """The one display-factor rule (pages, charts, deck, checks): 亿元 -> 1e8, 万人次 -> 1e4, 个 -> 1."""
+    unit = display_unit_zh or ""
+    for prefix, f in _MULTIPLIERS:
+        if unit.startswith(prefix):
+            return f
+    return 1.0
 
 
 def _missing(value) -> bool:
@@ -178,3 +184,27 @@ def period_short(period: str, label_en: str | None, lang: str) -> str:
     if lang == "en" and isinstance(label_en, str) and label_en:
         return label_en.split(" (")[0]
     return period
+
+
+def years_text(years_covered: str | None, lang: str = "zh") -> str:
+    """'2021,2022,2024' -> '2021–2022、2024' ('2021–2022, 2024' in English): runs of years joined."""
+    yrs = sorted({int(y) for y in str(years_covered or "").split(",") if y.strip().isdigit()})
+    runs: list[list[int]] = []
+    for y in yrs:
+        if runs and y == runs[-1][1] + 1:
+            runs[-1][1] = y
+        else:
+            runs.append([y, y])
+    parts = [f"{a}–{b}" if b > a else str(a) for a, b in runs]
+    return ("、" if lang == "zh" else ", ").join(parts)
+
+
+def coverage(years_covered: str | None, n_covered, years_in_period, lang: str = "zh") -> str:
+    """'2021–2022年，5年中的2年' / '2021–2022, 2 of 5 years' for a partial period; '' when every year is covered."""
+    try:
+        n, total = int(n_covered), int(years_in_period)
+    except (TypeError, ValueError):
+        return ""
+    if n <= 0 or n >= total:
+        return ""
+    return text("coverage", lang, years=years_text(years_covered, lang), n=n, total=total)

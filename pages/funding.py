@@ -8,11 +8,11 @@ from metrics import formatting as fmt
 from ui import charts, data, frame, state, views_panel
 from ui.i18n import lang, t
 from ui.theme import presenting
-from ui.widgets import empty_state, figures_table
+from ui.widgets import coverage_note, empty_state, figures_table
 
 PAGE = param_prefix("funding")  # prefix of this page's filters in the URL and session state
 METRICS = ("aid_funding", "aid_projects")
-TABS = ("grouped", "across", "shares", "per_project", "annualised")  # tab ids: message keys and ?funding_tab=
+TABS = ("grouped", "year_view", "across", "shares", "per_project", "annualised")  # tab ids: message keys and ?funding_tab=
 DRILL_ROWS = 200
 
 
@@ -26,7 +26,8 @@ def render() -> None:
     recipients = data.funding_by_period_region()  # all recipient cells, to offer only regions that have figures
     region_opts = [r for r in regs["region_id"] if r in set(recipients["region_id"])]
     period_opts = list(per["period"])
-    defaults = _defaults(period_opts)
+    with_data = set(recipients["period"])  # five-year periods with a stated total or years of the default metric
+    defaults = _defaults(period_opts, with_data)
     state.page_state(PAGE, defaults, {"metric": list(mets["metric_id"]), "periods": period_opts,
                                       "regions": region_opts, "tab": TABS})
     mnames = dict(zip(mets["metric_id"], mets[f"name_{lang()}"]))
@@ -55,9 +56,11 @@ def render() -> None:
     if df.empty:
         return
 
+    yearly = data.year_cells(metric_id=s["metric"], regions=s["regions"] or None, recipients_only=True)
     charts_by_tab = {
-        "grouped": lambda: charts.show(charts.bars_by_region(df, f"{mname} · {t('grouped')}", unit_zh, unit_en, dec),
-                                       key="funding_grouped", on_select=_drill_from_chart),
+        "grouped": lambda: (charts.show(charts.bars_by_region(df, f"{mname} · {t('grouped')}", unit_zh, unit_en, dec),
+                                        key="funding_grouped", on_select=_drill_from_chart), coverage_note(df)),
+        "year_view": lambda: _years(yearly, mname, unit_zh, unit_en, dec),
         "across": lambda: charts.show(charts.bars_by_region(df, f"{mname} · {t('across')}", unit_zh, unit_en, dec,
                                                             kind="line"), key="funding_across",
                                       on_select=_drill_from_chart),
@@ -71,10 +74,9 @@ def render() -> None:
     labels = {tab: t(tab) for tab in TABS}
     st.session_state["funding_tabs"] = labels[s["tab"]]  # the widget follows the filter (URL, saved view)
     containers = st.tabs(list(labels.values()), key="funding_tabs", on_change=_tab_changed, args=(labels,))
-    for tab, box in zip(TABS, containers):
-        if box.open is not False:
-            with box:
-                charts_by_tab[tab]()
+    for tab, box in zip(TABS, containers):  # every tab drawn: their empty states say what is missing
+        with box:
+            charts_by_tab[tab]()
 
     st.subheader(t("drilldown"))
     cells = {f"{r.period}|{r.region_id}": f"{pnames.get(r.period, r.period)} · {rnames.get(r.region_id)}"
@@ -84,16 +86,28 @@ def render() -> None:
     st.caption(t("drill_hint"))
     pick = st.selectbox(t("drill_pick"), [""] + list(cells), key=f"{PAGE}_drill",
                         format_func=lambda k: cells.get(k, t("choose")) if k else t("choose"))
-    state.sync(PAGE, _defaults(period_opts))
+    state.sync(PAGE, defaults)
     if pick:
         period, region = pick.split("|", 1)
-        detail = data.figure_search(periods=[period], regions=[region], limit=DRILL_ROWS)
+        # the figures behind the cell: the period's own and those of its years and ranges
+        detail = data.figure_search(periods=data.period_members(period=period), regions=[region], limit=DRILL_ROWS)
+        coverage_note(df[(df["period"] == period) & (df["region_id"] == region)])
         figures_table(detail, key="funding_drill_table")
 
 
-def _defaults(period_opts: list[str]) -> dict:
-    return {"metric": "aid_funding", "periods": [p for p in period_opts if p != "十四五"] or period_opts,
+def _defaults(period_opts: list[str], with_data: set) -> dict:
+    return {"metric": "aid_funding", "periods": [p for p in period_opts if p in with_data] or period_opts,
             "regions": [], "tab": TABS[0], "drill": ""}
+
+
+def _years(yearly, mname: str, unit_zh, unit_en, dec) -> None:
+    """The year view beside the period view, in the same region colours."""
+    if yearly.empty:
+        empty_state(t("no_year_data", metric=mname))
+        return
+    charts.show(charts.bars_by_region(yearly, f"{mname} · {t('year_view')}", unit_zh, unit_en, dec),
+                key="funding_years")
+    st.caption(t("year_view_note"))
 
 
 def _tab_changed(labels: dict) -> None:

@@ -11,7 +11,7 @@ from common.pages import param_prefix
 from common.safe_csv import to_csv_bytes, to_xlsx_bytes
 from metrics import formatting as fmt
 from metrics import queries
-from ui import data, frame, state, views_panel
+from ui import access, data, frame, state, views_panel
 from ui.data import connection
 from ui.i18n import STRINGS, lang, t
 from ui.theme import presenting
@@ -59,11 +59,12 @@ def _downloads(filters: dict, n: int) -> None:
 def _context(figure_id: str) -> None:
     ctx = data.figure_context(figure_id=figure_id)
     if not ctx:
-        st.caption(t("figure_not_found", i=figure_id))
+        st.caption(t("figure_not_found", i=access.md(figure_id)))  # typed by the visitor: text
         return
     e = html.escape
+    # an uploaded file's name and the section are text from outside: shown as text
     source = source_name(ctx.get("plan_id")) or blank(ctx.get("upload_file"))
-    st.caption(f"{t('source')}: {source} · {blank(ctx.get('section'))}")
+    st.caption(f"{t('source')}: {access.md(source)} · {access.md(blank(ctx.get('section')))}")
     st.html(f'<div class="aid-context">…{e(ctx["before"])}<span class="aid-quote">{e(ctx["quote_before"])}'
             f'<mark class="aid-span">{e(ctx["span"])}</mark>{e(ctx["quote_after"])}</span>{e(ctx["after"])}…</div>')
 

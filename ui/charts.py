@@ -134,8 +134,7 @@ def _with_source(fig: go.Figure, source: str) -> go.Figure:
     sz = style()
     lines = [w for x in source.split(" · ") if x.strip() for w in _wrap(x.strip(), SOURCE_LINE_EMS)]
     small = max(sz["font"] - 3, 10)
-    tick_lines = 2 if any("<br>" in str(v) for tr in fig.data if getattr(tr, "x", None) is not None
-                          for v in tr.x[:50]) else 1
+    tick_lines = 2 if any("<br>" in str(v) for v in (fig.layout.xaxis.ticktext or ())) else 1
     below = sz["font"] * (tick_lines + 1) + 6 + (tick_lines - 1) * 4 if fig.layout.xaxis.visible is not False else 4
     fig.add_annotation(text="<br>".join(lines), xref="paper", yref="paper", x=0, y=0, xanchor="left",
                        yanchor="top", yshift=-below, showarrow=False, align="left",
@@ -206,6 +205,9 @@ def _hover(row, unit_zh: str, unit_en: str, decimals, value_col: str = "value_ba
     value = fmt.with_unit(row[value_col], row.get("qualifier"), unit_zh, unit_en, decimals, lang())
     q = row.get("qualifier")
     parts = [f"<b>{_label(row, 'region')}</b> · {_label(row, 'period')}", f"{t('value')}: {value}"]
+    cover = fmt.coverage(row.get("years_covered"), row.get("n_years_covered"), row.get("years_in_period"), lang())
+    if cover:
+        parts.append(cover)
     if isinstance(q, str) and q:
         parts.append(t("qualifier_word", q=q))
     if isinstance(row.get("number_text"), str):
@@ -215,6 +217,15 @@ def _hover(row, unit_zh: str, unit_en: str, decimals, value_col: str = "value_ba
     if isinstance(row.get("source"), str):
         parts.append(f"{t('source')}: {source_name(row['source'])}")
     return "<br>".join(parts)
+
+
+def _partial(row, text: str) -> str:
+    """A bar's label says when its value covers only some of its period's years: 39.5+（2/5年）."""
+    try:
+        n, total = int(row.get("n_years_covered")), int(row.get("years_in_period"))
+    except (TypeError, ValueError):
+        return text
+    return t("partial_short", v=text, n=n, total=total) if 0 < n < total else text
 
 
 def bars_by_region(df: pd.DataFrame, title: str, unit_zh: str, unit_en: str, decimals=2,
@@ -229,12 +240,10 @@ def bars_by_region(df: pd.DataFrame, title: str, unit_zh: str, unit_en: str, dec
     fig = go.Figure()
     for region_id, sub in df.groupby("region_id", sort=False):
         first = sub.iloc[0]
-        # a period's years on a second line: narrow side-by-side charts would tilt them into the source line
-        xs = [_label(r, "period").replace("(", "<br>(", 1) if x == "period" else _label(r, "region")
-              for _, r in sub.iterrows()]
+        xs = [_label(r, "period") if x == "period" else _label(r, "region") for _, r in sub.iterrows()]
         ys = [r[value_col] / factor for _, r in sub.iterrows()]
-        texts = [text_fn(r) if text_fn else fmt.qualified(r[value_col] / factor, r.get("qualifier"), label_dec,
-                                                                 lang())
+        texts = [text_fn(r) if text_fn else _partial(r, fmt.qualified(r[value_col] / factor, r.get("qualifier"),
+                                                                      label_dec, lang()))
                  for _, r in sub.iterrows()]
         # customdata [region, period]: a selected bar or point opens the figures behind it (pages' drill-down)
         common = dict(x=xs, y=ys, name=_label(first, "region"), text=texts,
@@ -251,6 +260,9 @@ def bars_by_region(df: pd.DataFrame, title: str, unit_zh: str, unit_en: str, dec
             fig.add_trace(go.Bar(marker_color=color, marker_line=dict(color="white", width=0.5),
                                  textposition="outside", cliponaxis=False, **common))
     fig.update_layout(barmode="group")
+    if x == "period":  # a period's years on a second line: narrow charts would tilt them into the source line
+        cats = list(dict.fromkeys(v for tr in fig.data for v in (tr.x or [])))
+        fig.update_xaxes(tickmode="array", tickvals=cats, ticktext=[str(c).replace("(", "<br>(", 1) for c in cats])
     fig.update_xaxes(tickangle=0)
     return _layout(fig, title, y_unit or auto_unit)
 
@@ -431,7 +443,8 @@ def china_map(summary: pd.DataFrame, title: str, unit_zh: str, unit_en: str, dec
             marker=dict(size=sizes, color=list(pts["color"].fillna(FALLBACK_COLOR)), opacity=0.75,
                         line=dict(color="white", width=1)),
             customdata=list(pts["region_id"]),
-            hovertext=[f"<b>{n}</b><br>{v} ({_period_name(p)})" for n, v, p in zip(names, values, pts["period"])],
+            hovertext=[f"<b>{n}</b><br>{v} ({_period_name(p)})" + (f"<br>{c}" if c else "")
+                       for n, v, p, c in zip(names, values, pts["period"], _coverages(pts))],
             hoverinfo="text", showlegend=False))
     fig.update_xaxes(visible=False, range=[73, 136])
     fig.update_yaxes(visible=False, range=[3, 54], scaleanchor="x", scaleratio=1.2)
@@ -447,6 +460,14 @@ def _period_name(period) -> str:
     per = data.periods()
     names = dict(zip(per["period"], per[f"label_{lang()}"]))
     return names.get(period, str(period))
+
+
+def _coverages(df: pd.DataFrame) -> list[str]:
+    """Per row: the years a partial period's value covers ('' for a whole period or a year)."""
+    if "years_covered" not in df.columns:
+        return [""] * len(df)
+    return [fmt.coverage(r.get("years_covered"), r.get("n_years_covered"), r.get("years_in_period"), lang())
+            for r in df.to_dict("records")]
 
 
 def map_caption() -> str:

@@ -49,7 +49,10 @@ def source_name(source) -> str:
         return ""
     titles = data.plan_titles()
     hit = titles[titles["plan_id"] == text]
-    return str(hit.iloc[0][f"title_{lang()}"]) if len(hit) else text
+    if not len(hit):
+        return text
+    title = hit.iloc[0]["title_en"] if lang() == "en" else None
+    return str(title if isinstance(title, str) and title else hit.iloc[0]["title"])
 
 
 def label(row, base: str) -> str:
@@ -61,6 +64,24 @@ def label(row, base: str) -> str:
         names = dict(zip(per["period"], per[f"label_{lang()}"]))
         return names.get(row.get("period"), blank(row.get("period")))
     return blank(row.get(f"{base}_id"))
+
+
+def coverage_text(row) -> str:
+    """'仅含2021–2022年，5年中的2年' for a period value that does not cover all its years, else ''."""
+    return fmt.coverage(row.get("years_covered"), row.get("n_years_covered"), row.get("years_in_period"), lang())
+
+
+def coverage_note(df: pd.DataFrame) -> None:
+    """Under a period chart: which of its values do not cover their whole period, and which years they do."""
+    if df.empty or "complete" not in df.columns:
+        return
+    partial = df[~df["complete"].astype(bool)]
+    if partial.empty:
+        return
+    sep = "；" if lang() == "zh" else "; "
+    cells = sep.join(f"{r[f'period_{lang()}']} {r[f'region_{lang()}']} {value_text(r)}: {coverage_text(r)}"
+                     for r in partial.to_dict("records"))
+    st.caption(t("partial_cells", cells=cells))
 
 
 def value_text(row, value_col: str = "value_base") -> str:
