@@ -18,6 +18,7 @@ from loaders.build import ensure_database
 from ui import theme, views_panel
 from ui.i18n import language_switch, t
 
+NOT_SLIDES = ("upload",)  # pages for working, not showing: presentation mode shows the exit bar and the title
 _run = threading.local()  # one script run per thread: "is the frame running a page on this thread?"
 
 
@@ -51,6 +52,11 @@ def run() -> None:
     navigation = st.navigation(navigation_pages())
     language_switch()  # after navigation so the switch sits below the page list
     # presenting: a page without the saved-views bar (upload) still gets a way out, at the top
+    if theme.presenting() and navigation.url_path in NOT_SLIDES:
+        # a working page (uploads) is no slide: in presentation mode only its title and the way out
+        views_panel.exit_bar()
+        st.title(navigation.title)
+        return
     top = st.container() if theme.presenting() else None
     st.session_state["_present_bar_drawn"] = False
     _run.depth = getattr(_run, "depth", 0) + 1
