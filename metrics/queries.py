@@ -21,6 +21,11 @@ def _df(con: duckdb.DuckDBPyConnection, sql: str, params: list | None = None) ->
     return con.execute(sql, params or []).df()
 
 
+def hide_unreviewed(con: duckdb.DuckDBPyConnection, hide: bool = True) -> None:
+    """Every query on this connection leaves out figures nobody has reviewed yet (v_figures reads the variable)."""
+    con.execute("SET VARIABLE hide_unreviewed = ?", [bool(hide)])
+
+
 def _in(column: str, values, params: list) -> str:
     """An `AND column IN (?, ?)` clause for a non-empty filter; empty or None means no filter."""
     if not values:
@@ -84,6 +89,7 @@ def cells(con, metric_id: str | None = None, periods: list[str] | None = None, r
                arg_max(quote, value_base) AS quote,
                arg_max(coalesce(plan_id, upload_file), value_base) AS source,
                count(*) AS n_figures,
+               count(*) FILTER (WHERE review_status = 'extracted') AS n_unreviewed,
                string_agg(figure_id, ',' ORDER BY figure_id) AS figure_ids,
                any_value(region_zh) AS region_zh, any_value(region_en) AS region_en,
                any_value(region_color) AS region_color, any_value(region_sort) AS region_sort,
@@ -367,7 +373,7 @@ def tasks_list(con, plan_id: str | None = None, search: str | None = None) -> pd
 FIGURE_COLUMNS = ("figure_id", "period", "region_id", "region_zh", "region_en", "metric_id", "metric_zh",
                   "metric_en", "value", "unit", "qualifier", "number_text", "value_base", "base_unit",
                   "display_unit_zh", "display_unit_en", "decimals", "source_kind", "plan_id", "upload_file",
-                  "sheet", "row_number", "section", "quote")
+                  "sheet", "row_number", "section", "quote", "review_status")
 
 
 def _figure_where(search, metrics, periods, regions, source_kind, params: list) -> str:
