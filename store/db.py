@@ -208,6 +208,19 @@ WITH d AS (
     QUALIFY row_number() OVER (PARTITION BY plan_id, span_start, span_end
                                ORDER BY decided_at DESC, review_id DESC) = 1
 ), f AS (
+    -- figures nobody decided on, as stored (kept apart so filters reach the figures scan)
+    SELECT f.*,
+           CASE WHEN f.source_kind = 'plan' AND f.plan_id IN (SELECT plan_id FROM plans WHERE review = 'pending')
+                THEN 'extracted' ELSE 'reviewed' END AS review_status,
+           NULL::VARCHAR AS reviewer, NULL::TIMESTAMP AS reviewed_at, NULL::VARCHAR AS review_note,
+           f.period AS extracted_period, f.region_id AS extracted_region_id, f.metric_id AS extracted_metric_id,
+           f.value AS extracted_value, f.unit AS extracted_unit, f.qualifier AS extracted_qualifier,
+           f.number_text AS extracted_number_text
+    FROM figures f
+    LEFT JOIN d ON d.plan_id = f.plan_id AND d.span_start = f.span_start AND d.span_end = f.span_end
+    WHERE d.plan_id IS NULL
+    UNION ALL BY NAME
+    -- figures with a decision: a correction's values replace the extracted ones
     SELECT f.* REPLACE (
                CASE WHEN d.decision = 'corrected' THEN coalesce(d.period, f.period) ELSE f.period END AS period,
                CASE WHEN d.decision = 'corrected' THEN coalesce(d.region_id, f.region_id) ELSE f.region_id END
@@ -224,17 +237,13 @@ WITH d AS (
                    AS base_unit,
                CASE WHEN d.decision = 'corrected' AND d.value IS NOT NULL THEN d.number_text ELSE f.number_text END
                    AS number_text),
-           CASE WHEN d.decision IS NOT NULL THEN d.decision
-                WHEN f.source_kind = 'plan' AND pl.review = 'pending' THEN 'extracted'
-                ELSE 'reviewed' END AS review_status,
-           d.reviewer, d.decided_at AS reviewed_at, d.note AS review_note,
+           d.decision AS review_status, d.reviewer, d.decided_at AS reviewed_at, d.note AS review_note,
            f.period AS extracted_period, f.region_id AS extracted_region_id, f.metric_id AS extracted_metric_id,
            f.value AS extracted_value, f.unit AS extracted_unit, f.qualifier AS extracted_qualifier,
            f.number_text AS extracted_number_text
     FROM figures f
-    LEFT JOIN d ON f.source_kind = 'plan' AND d.plan_id = f.plan_id AND d.span_start = f.span_start
-               AND d.span_end = f.span_end
-    LEFT JOIN (SELECT plan_id, review FROM plans) pl ON pl.plan_id = f.plan_id
+    JOIN d ON f.source_kind = 'plan' AND d.plan_id = f.plan_id AND d.span_start = f.span_start
+          AND d.span_end = f.span_end
 )
 SELECT f.*,
        r.name_zh AS region_zh, r.name_en AS region_en, r.level AS region_level, r.color AS region_color,
