@@ -23,7 +23,7 @@ CHECKS_AUTO_MAX = 50_000  # above this many figures the checks run only when the
 CHECKS_SHOWN = 500
 TABLE_COLUMNS = {"figure_id": "figure_id", "period": "period", "region": "region", "metric": "metric",
                  "display": "value", "number_text": "number_text", "source": "source", "section": "section",
-                 "quote": "quote"}
+                 "quote": "quote", "review": "review_status"}
 CHECK_COLUMNS = {"check_name": "check", "status_name": "status", "plan_id": "plan", "period": "period",
                  "region": "region", "metric": "metric", "stated_text": "stated", "computed_text": "computed",
                  "detail": "detail", "figure_ids": "figure_ids"}
@@ -63,6 +63,11 @@ def _context(figure_id: str) -> None:
     st.caption(f"{t('source')}: {ctx.get('title') or ctx.get('upload_file') or ''} · {ctx.get('section') or ''}")
     st.html(f'<div class="aid-context">…{e(ctx["before"])}<span class="aid-quote">{e(ctx["quote_before"])}'
             f'<mark class="aid-span">{e(ctx["span"])}</mark>{e(ctx["quote_after"])}</span>{e(ctx["after"])}…</div>')
+    if isinstance(ctx.get("reviewer"), str) and ctx["reviewer"]:  # who confirmed or corrected it, and when
+        when = pd.Timestamp(ctx["reviewed_at"]).strftime("%Y-%m-%d %H:%M")
+        st.caption(t("review_decided", s=t(f"review_status_{ctx['review_status']}"), who=ctx["reviewer"], when=when)
+                   + (f" · {t('review_extracted')}: {ctx['extracted_number_text']}"
+                      if ctx["review_status"] == "corrected" else ""))
 
 
 def _checks(total: int, rnames: dict, mnames: dict, units: dict) -> None:
@@ -149,6 +154,7 @@ def render() -> None:
         df["metric"] = df[f"metric_{lang()}"]
         df["period"] = [pnames.get(p, p) for p in df["period"]]
         df["source"] = df["plan_id"].fillna(df["upload_file"])
+        df["review"] = [t(f"review_status_{x}") if x != "reviewed" else "" for x in df["review_status"]]
         table(df, TABLE_COLUMNS, key="sources_table")
         st.caption(t("page_of", p=page_no, n=f"{pages:,}", k=PAGE_SIZE, total=f"{n:,}"))
         if state.show_filters():

@@ -76,6 +76,10 @@ def test_correct(review_db, make_app):
     assert _decision(review_db, fid) == ("corrected", "审核员甲", "xinjiang_aksu", 480.0, "人次")
     assert query(review_db, "SELECT region_id, value, reviewer FROM v_figures WHERE figure_id = ?", [fid]) == [
         ("xinjiang_aksu", 480.0, "审核员甲")]
+    # the sources page shows the figure in its sentence, with who corrected it and what was extracted
+    src = make_app(review_db, "sources", {"sources_figure": fid})
+    note = [c.value for c in src.caption if "审核员甲" in c.value]
+    assert note and text("review_status_corrected") in note[0] and "460人次" in note[0]
 
 
 def test_bad_correction_is_explained(review_db, make_app):
