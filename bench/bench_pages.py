@@ -1,13 +1,20 @@
-"""Server-side rerun time of every dashboard page under AppTest, on synthetic databases of growing size.
+"""Server-side run time of every dashboard page under AppTest, on synthetic databases of growing size.
 
-For each size the databases are the real build plus N synthetic figures (synthetic), cached
-under --cache (default /tmp/aid-bench) and reused while the plans, schema and generator are unchanged.
-Each page runs through app.py (so navigation, theme and first-run checks count), first cold (Streamlit
-caches cleared), then --reruns timed reruns with warm caches; the median is reported. The ratio of a
-page's time at the largest size to its time at the smallest says how it scales (goal: <= 3x).
+For each size the database is the real build plus N synthetic figures (bench/synthetic.py), cached under --cache
+(default /tmp/aid-bench) and reused while the plans, schema and generator are unchanged. Each page runs through
+app.py in a child process: first cold (Streamlit caches cleared), then --reruns warm reruns. Wall and CPU time
+(the whole process: AppTest runs the script on its own thread) are both recorded.
 
-    python bench/bench_pages.py                       # 1k, 100k, 1M figures
-    python bench/bench_pages.py --sizes 1000 20000    # quick run (CI)
+The machine is shared and noisy, so sizes are interleaved: every --repeats round runs every size and page once,
+the order of sizes alternating between rounds, and each cell reports median and min–max over the rounds.
+
+Two ratios per page:
+  * scale     = time at the largest size / time at the smallest (paired within a round; goal <= 1.5x at 1M/1k)
+  * framework = warm rerun / the bare queries the page needs: every metrics function the page called (recorded on
+                its cold run through ui.data) re-run directly on a DuckDB connection, warm, no Streamlit (goal <= 3x)
+
+    python bench/bench_pages.py                                 # 1k and 1M figures, 3 rounds
+    python bench/bench_pages.py --sizes 1000 20000 --repeats 2  # quick run
     python bench/bench_pages.py --pages funding overview --reruns 5
 """
 from __future__ import annotations
@@ -23,7 +30,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-GOAL_RATIO = 3.0
+SCALE_GOAL = 1.5  # a page at the largest size vs itself at the smallest
+FRAMEWORK_GOAL = 3.0  # a warm rerun vs the bare queries it needs
 
 
 def page_files() -> list[str]:
@@ -66,31 +74,80 @@ def _clear_caches() -> None:
     st.cache_resource.clear()
 
 
-def time_page(page: str, reruns: int, timeout: float) -> tuple[float, float, str | None]:
-    """(cold seconds, median warm seconds, first error or None) for one page run through app.py."""
+class Clock:
+    """Wall and process CPU time of a block (CPU counts every thread: AppTest runs the script on its own)."""
+
+    def __enter__(self):
+        self.w0, self.c0 = time.perf_counter(), time.process_time()
+        return self
+
+    def __exit__(self, *exc):
+        self.wall, self.cpu = time.perf_counter() - self.w0, time.process_time() - self.c0
+
+
+def _record_queries() -> list[tuple]:
+    """Wraps every cached query in ui.data so a cache miss records (function, filters); returns the record."""
+    from ui import data
+
+    calls: list[tuple] = []
+    for name, fn in list(data._QUERIES.items()):
+        def recording(con, _fn=fn, **kw):
+            calls.append((_fn, kw))
+            return _fn(con, **kw)
+        data._QUERIES[name] = recording
+    return calls
+
+
+def bare_queries(calls: list[tuple], db_path: str, repeats: int = 3) -> tuple[float, float]:
+    """(wall, cpu) of running the recorded metrics calls directly on a read connection, warm: median of repeats."""
+    from store import db
+
+    con = db.open_read(db_path)
+    try:
+        for fn, kw in calls:  # warm DuckDB's own caches as the app's long-lived connection has them
+            fn(con, **kw)
+        walls, cpus = [], []
+        for _ in range(repeats):
+            with Clock() as c:
+                for fn, kw in calls:
+                    fn(con, **kw)
+            walls.append(c.wall)
+            cpus.append(c.cpu)
+        return statistics.median(walls), statistics.median(cpus)
+    finally:
+        con.close()
+
+
+def time_page(page: str, reruns: int, timeout: float, db_path: str) -> dict:
+    """Cold and median warm (wall, cpu) seconds for one page run through app.py, the bare queries, first error."""
     from streamlit.testing.v1 import AppTest
 
     _clear_caches()
+    calls = _record_queries()
     at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=timeout)
     at.switch_page(page)
-    t0 = time.perf_counter()
-    at.run()
-    cold = time.perf_counter() - t0
+    with Clock() as cold:
+        at.run()
     error = None
     if at.exception:
         error = str(at.exception[0].message).splitlines()[0][:160]
-    warm = []
+    walls, cpus = [], []
     for _ in range(reruns):
-        t0 = time.perf_counter()
-        at.run()
-        warm.append(time.perf_counter() - t0)
+        with Clock() as c:
+            at.run()
+        walls.append(c.wall)
+        cpus.append(c.cpu)
         if at.exception and error is None:
             error = str(at.exception[0].message).splitlines()[0][:160]
-    return cold, statistics.median(warm), error
+    bare_wall, bare_cpu = bare_queries(calls, db_path)
+    return {"cold_wall": cold.wall, "cold_cpu": cold.cpu, "warm_wall": statistics.median(walls),
+            "warm_cpu": statistics.median(cpus), "bare_wall": bare_wall, "bare_cpu": bare_cpu,
+            "queries": len(calls), "error": error}
 
 
 def _child(page: str, db_path: str, reruns: int, timeout: float) -> None:
     """Runs in a subprocess so a page that takes too long can be stopped (AppTest cannot stop a script)."""
+    import importlib
     import json
     import logging
 
@@ -99,18 +156,14 @@ def _child(page: str, db_path: str, reruns: int, timeout: float) -> None:
     from streamlit import logger as st_logger
 
     st_logger.set_log_level("error")
-    import importlib
-
-    try:  # imports are not what we measure: load the page's module (plotly, pandas, ui) first
-        importlib.import_module(f"pages.{Path(page).stem}")
-    except ImportError:
-        pass
-    cold, warm, err = time_page(page, reruns, timeout)
-    print("RESULT " + json.dumps({"cold": cold, "warm": warm, "error": err}), flush=True)
+    for module in ("plotly.graph_objects", "pandas", "ui.charts", "ui.data"):  # imports are not what we measure
+        importlib.import_module(module)
+    result = time_page(page, reruns, timeout, db_path)
+    print("RESULT " + json.dumps(result), flush=True)
 
 
-def run_isolated(page: str, db_path: Path, reruns: int, budget: float):
-    """(cold, warm, error) from a child process; (None, None, reason) when it exceeds the budget."""
+def run_isolated(page: str, db_path: Path, reruns: int, budget: float) -> dict:
+    """time_page() from a child process; {"error": reason} when it fails or exceeds the budget."""
     import json
     import subprocess
 
@@ -119,17 +172,20 @@ def run_isolated(page: str, db_path: Path, reruns: int, budget: float):
     try:
         proc = subprocess.run(cmd, capture_output=True, text=True, timeout=budget, cwd=ROOT)
     except subprocess.TimeoutExpired:
-        return None, None, f"over the {budget:.0f} s budget (stopped)"
+        return {"error": f"over the {budget:.0f} s budget (stopped)"}
     for line in proc.stdout.splitlines():
         if line.startswith("RESULT "):
-            r = json.loads(line[7:])
-            return r["cold"], r["warm"], r["error"]
+            return json.loads(line[7:])
     tail = (proc.stderr.strip().splitlines() or ["no output"])[-1]
-    return None, None, f"child failed: {tail[:160]}"
+    return {"error": f"child failed: {tail[:160]}"}
 
 
-def _ms(x: float | None) -> str:
-    return f"{x * 1000:12.0f}" if x is not None else f"{'timeout':>12}"
+def _spread(values: list[float], scale: float = 1000.0, fmt: str = "{:.0f}") -> str:
+    """median [min–max] of the rounds."""
+    if not values:
+        return "n/a"
+    v = [x * scale for x in values]
+    return f"{fmt.format(statistics.median(v))} [{fmt.format(min(v))}–{fmt.format(max(v))}]"
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -144,10 +200,11 @@ def main(argv: list[str] | None = None) -> int:
         _child(a.child[0], a.child[1], a.reruns, a.timeout)
         return 0
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--sizes", type=int, nargs="+", default=[1_000, 100_000, 1_000_000],
-                    help="synthetic figures added to the real build, smallest first")
-    ap.add_argument("--pages", nargs="*", help="page stems to run (default: every page in app.py)")
-    ap.add_argument("--reruns", type=int, default=3)
+    ap.add_argument("--sizes", type=int, nargs="+", default=[1_000, 1_000_000],
+                    help="synthetic figures added to the real build")
+    ap.add_argument("--pages", nargs="*", help="page ids to run (default: every page of the catalogue but upload)")
+    ap.add_argument("--repeats", type=int, default=3, help="interleaved rounds over all sizes and pages")
+    ap.add_argument("--reruns", type=int, default=3, help="warm reruns per page run (median)")
     ap.add_argument("--budget", type=float, default=240,
                     help="seconds one page may take at one size (cold run + reruns) before it is stopped")
     ap.add_argument("--cache", type=Path, default=Path("/tmp/aid-bench"))
@@ -159,36 +216,51 @@ def main(argv: list[str] | None = None) -> int:
     if args.pages:
         pages = [p for p in pages if Path(p).stem in args.pages]
     sizes = sorted(args.sizes)
+    paths = {n: database(n, args.cache, args.seed) for n in sizes}
     print(f"pages: {', '.join(Path(p).stem for p in pages)}")
-    print(f"sizes: {', '.join(f'{n:,}' for n in sizes)} synthetic figures; {args.reruns} warm reruns (median);"
-          f" budget {args.budget:.0f} s per page and size")
+    print(f"sizes: {', '.join(f'{n:,}' for n in sizes)} synthetic figures; {args.repeats} interleaved rounds; "
+          f"{args.reruns} warm reruns per run (median); budget {args.budget:.0f} s per page and size")
 
-    cold: dict[tuple[str, int], float | None] = {}
-    warm: dict[tuple[str, int], float | None] = {}
+    runs: dict[tuple[str, int], list[dict]] = {(p, n): [] for p in pages for n in sizes}
     errors: dict[tuple[str, int], str] = {}
-    for n in sizes:
-        path = database(n, args.cache, args.seed)
-        for page in pages:
-            c, w, err = run_isolated(page, path, args.reruns, args.budget)
-            cold[page, n], warm[page, n] = c, w
-            if err:
-                errors[page, n] = err
-            print(f"  {n:>9,}  {Path(page).stem:<12} cold {_ms(c)} ms   warm {_ms(w)} ms"
-                  + (f"   ERROR {err}" if err else ""), flush=True)
+    for r in range(args.repeats):
+        order = sizes if r % 2 == 0 else sizes[::-1]  # alternate so drift does not favour one size
+        for n in order:
+            for page in pages:
+                res = run_isolated(page, paths[n], args.reruns, args.budget)
+                if res.get("error"):
+                    errors[page, n] = res["error"]
+                if "warm_wall" in res:
+                    runs[page, n].append(res)
+                w = res.get("warm_wall")
+                print(f"  round {r + 1}  {n:>9,}  {Path(page).stem:<12} "
+                      + (f"warm {w * 1000:7.0f} ms wall {res['warm_cpu'] * 1000:7.0f} ms cpu" if w else "")
+                      + (f"   ERROR {res['error']}" if res.get("error") else ""), flush=True)
 
     lo, hi = sizes[0], sizes[-1]
-    head = "".join(f"{f'{n:,}':>12}" for n in sizes)
-    for label, table in (("warm rerun, median ms", warm), ("cold first run, ms", cold)):
-        print(f"\n{label}\n{'page':<12}{head}{'ratio ' + f'{hi:,}/{lo:,}':>24}")
-        for page in pages:
-            cells = "".join(_ms(table[page, n]) for n in sizes)
-            a, b = table[page, lo], table[page, hi]
-            if a and b:
-                ratio = b / a
-                flag = f"  > {GOAL_RATIO:g}x goal" if ratio > GOAL_RATIO and table is warm else ""
-                print(f"{Path(page).stem:<12}{cells}{ratio:23.1f}x{flag}")
-            else:
-                print(f"{Path(page).stem:<12}{cells}{'n/a':>24}" + ("  > budget" if table is warm else ""))
+    print("\nms, median [min–max] over rounds")
+    for kind in ("warm", "cold"):
+        for clock in ("wall", "cpu"):
+            print(f"\n{kind} {clock}\n{'page':<12}" + "".join(f"{f'{n:,}':>26}" for n in sizes)
+                  + f"{'scale ' + f'{hi:,}/{lo:,}':>28}")
+            for page in pages:
+                cells = "".join(f"{_spread([x[f'{kind}_{clock}'] for x in runs[page, n]]):>26}" for n in sizes)
+                pairs = [b[f"{kind}_{clock}"] / a[f"{kind}_{clock}"] for a, b in zip(runs[page, lo], runs[page, hi])]
+                ratio = _spread(pairs, 1, "{:.2f}") + "x" if pairs else "n/a"
+                flag = "  > goal" if pairs and statistics.median(pairs) > SCALE_GOAL else ""
+                print(f"{Path(page).stem:<12}{cells}{ratio:>28}{flag}")
+    print(f"\nframework overhead: warm rerun / bare queries it needs (goal <= {FRAMEWORK_GOAL:g}x)")
+    print(f"{'page':<12}{'size':>10}{'queries':>9}{'bare wall ms':>24}{'ratio wall':>22}{'ratio cpu':>22}")
+    for page in pages:
+        for n in sizes:
+            rs = runs[page, n]
+            if not rs:
+                continue
+            rw = [x["warm_wall"] / x["bare_wall"] for x in rs if x["bare_wall"] > 0]
+            rc = [x["warm_cpu"] / x["bare_cpu"] for x in rs if x["bare_cpu"] > 0]
+            flag = "  > goal" if rw and statistics.median(rw) > FRAMEWORK_GOAL else ""
+            print(f"{Path(page).stem:<12}{n:>10,}{rs[0]['queries']:>9}{_spread([x['bare_wall'] for x in rs]):>24}"
+                  f"{_spread(rw, 1, '{:.1f}') + 'x':>22}{_spread(rc, 1, '{:.1f}') + 'x':>22}{flag}")
     if errors:
         print("\npages that raised or ran over budget:")
         for (page, n), err in errors.items():
