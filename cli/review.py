@@ -8,7 +8,7 @@ import pandas as pd
 from common.messages import CodedError, text
 from loaders.build import ensure_database
 from loaders.review import CONFIRMED, CORRECTED, REJECTED, Correction, decide_figure
-from metrics.review import review_queue
+from metrics.review import orphan_decisions, review_queue
 from store import db
 from store.db import DatabaseBusy
 
@@ -21,11 +21,15 @@ def cmd_list(args) -> int:
     con = db.open_read(args.db)
     try:
         df = review_queue(con, plan_id=args.plan, statuses=None if args.status == "all" else [args.status])
+        orphans = orphan_decisions(con)
     finally:
         con.close()
     out = df.reindex(columns=LIST_COLUMNS)
     with pd.option_context("display.max_rows", None, "display.max_colwidth", 60, "display.width", 200):
         print(out.to_string(index=False) if len(out) else text("review_empty", args.lang))
+        if len(orphans):
+            print("\n" + text("review_orphans", args.lang, n=len(orphans)))
+            print(orphans.drop(columns=["note"]).to_string(index=False))
     return 0
 
 

@@ -93,6 +93,9 @@ MESSAGES: dict[str, tuple[str, str]] = {  # key -> (中文, English)
     "review_bad_metric": ("指标“{m}”不在指标字典中。", "Metric “{m}” is not in the metric dictionary."),
     "review_bad_value": ("无法识别的数值“{v}”（如 12.5亿元、300人次）。", "Unreadable value “{v}” (e.g. 12.5亿元, 300人次)."),
     "review_unit_mismatch": ("数值“{v}”的单位与指标“{m}”不符。", "The unit of “{v}” does not fit metric “{m}”."),
+    "review_orphans": ("有{n}条审核记录对应的位置已没有提取出的数字（文本或提取规则变了），暂不生效：",
+                       "{n} decisions point at spans where no figure is extracted any more (the text or the rules "
+                       "changed); they apply to nothing for now:"),
     "review_cli_done": ("已记录 {n} 条审核：{d}", "Recorded {n} decisions: {d}"),
     "hide_unreviewed": ("隐藏未审核数据", "Hide unreviewed figures"),
     "unreviewed_hover": ("含{n}条未经人工审核的自动提取数据", "includes {n} unreviewed extracted figure(s)"),

@@ -58,6 +58,20 @@ def unreviewed_count(con: duckdb.DuckDBPyConnection) -> int:
     return int(con.execute("SELECT count(*) FROM v_figures_all WHERE review_status = 'extracted'").fetchone()[0])
 
 
+def orphan_decisions(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
+    """Latest decisions whose span no longer holds a figure (the text or the extraction changed since): they
+    apply to nothing until the figure is back at that span, so the page and the command line list them."""
+    return con.execute("""
+        SELECT r.plan_id, r.span_start, r.span_end, r.decision, r.reviewer, r.decided_at, r.number_text, r.note,
+               substr(p.text, r.span_start + 1, r.span_end - r.span_start) AS text_now
+        FROM figure_reviews r LEFT JOIN plans p USING (plan_id)
+        WHERE NOT EXISTS (SELECT 1 FROM figures f WHERE f.source_kind = 'plan' AND f.plan_id = r.plan_id
+                          AND f.span_start = r.span_start AND f.span_end = r.span_end)
+        QUALIFY row_number() OVER (PARTITION BY r.plan_id, r.span_start, r.span_end
+                                   ORDER BY r.decided_at DESC, r.review_id DESC) = 1
+        ORDER BY r.plan_id, r.span_start""").df()
+
+
 def split_quote(row: dict | pd.Series) -> tuple[str, str, str]:
     """The sentence cut around the number: (before, number, after), from the stored quote and offsets."""
     quote = row["quote"] if isinstance(row["quote"], str) else ""

@@ -137,6 +137,16 @@ def _log(plan_id: str) -> None:
         table(log, LOG_COLUMNS, key="review_log_table")
 
 
+def _orphans() -> None:
+    orphans = data.orphan_decisions()
+    if orphans.empty:
+        return
+    st.warning(t("review_orphans", n=len(orphans)))
+    orphans["figure_id"] = orphans["plan_id"] + ":" + orphans["span_start"].astype(str)
+    orphans["decision_name"] = [_status(x) for x in orphans["decision"]]
+    table(orphans, {**LOG_COLUMNS, "text_now": "quote"}, key="review_orphans_table")
+
+
 def render() -> None:
     st.title(t("nav_review"))
     st.caption(t("review_intro"))
@@ -145,6 +155,7 @@ def render() -> None:
         return
     if msg := st.session_state.pop(_FLASH, None):
         st.success(msg)
+    _orphans()
     plans = data.review_plans()
     if plans.empty:
         st.info(t("review_empty"))

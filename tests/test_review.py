@@ -11,7 +11,7 @@ import duckdb
 import pytest
 from review_helpers import PLAN_ID, REVIEWED_PLAN, TEXT, build_review_db, figure_id, query
 
-from common.messages import CodedError
+from common.messages import CodedError, text
 from loaders.build import build, ensure_database
 from loaders.review import CONFIRMED, CORRECTED, REJECTED, Correction, decide_figure
 from metrics import queries
@@ -230,3 +230,21 @@ def test_a_write_to_a_file_from_the_previous_schema_adds_what_is_missing(review_
         con.execute("ALTER TABLE plans DROP COLUMN review")
     decide_figure(figure_id(path, "182个"), CONFIRMED, "张三", path=path)
     assert _status(path, figure_id(path, "182个")) == CONFIRMED
+
+
+def test_a_decision_whose_span_moved_is_listed_not_applied(review_db, tmp_path):
+    path, plans = review_db
+    fid = figure_id(path, "182个")
+    decide_figure(fid, REJECTED, "张三", path=path)
+    # the document is edited: a sentence added at the top moves every span
+    doc = plans / f"{PLAN_ID}.txt"
+    doc.write_text(TEXT.replace("一、总体情况\n", "一、总体情况\n本期简报补充了一句话。\n"), encoding="utf-8")
+    build(path, plans)
+    with _read(path) as con:
+        orphans = rq.orphan_decisions(con)
+        moved = query(path, "SELECT review_status FROM v_figures_all WHERE plan_id = ? AND number_text = '182个'",
+                      [PLAN_ID])
+    assert list(orphans["decision"]) == [REJECTED] and orphans["text_now"].iloc[0] != "182个"
+    assert moved == [("extracted",)]  # not silently rejected at its new place: it waits for review again
+    listed = _cli("list", "--db", path)
+    assert text("review_orphans", "zh", n=1) in listed.stdout

@@ -6,10 +6,12 @@ import json
 from pathlib import Path
 
 import pytest
-from review_helpers import build_review_db, figure_id, query
+from review_helpers import PLAN_ID, TEXT, build_review_db, figure_id, query
 from streamlit.testing.v1 import AppTest
 
 from common.messages import text
+from loaders.build import build
+from loaders.review import REJECTED, decide_figure
 
 
 @pytest.fixture
@@ -141,3 +143,12 @@ def test_no_switch_without_unreviewed_figures(built, make_app):
     at = make_app(built, "overview")
     assert not any(t.key == "hide_unreviewed" for t in at.toggle)
     assert "/" not in _patterns(_chart(at))
+
+
+def test_decisions_that_no_longer_match_a_figure_are_shown(tmp_path, make_app):
+    path, plans = build_review_db(tmp_path)
+    decide_figure(figure_id(path, "182个"), REJECTED, "张三", path=path)
+    (plans / f"{PLAN_ID}.txt").write_text(TEXT.replace("一、总体情况\n", "一、总体情况\n补充一句。\n"), encoding="utf-8")
+    build(path, plans)
+    at = make_app(path, "review")
+    assert any(text("review_orphans", n=1) in w.value for w in at.warning)
