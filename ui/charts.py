@@ -131,9 +131,8 @@ def show(fig: go.Figure, source: str | None = None, key: str | None = None, on_s
     """Renders a chart with its source line inside the figure (every chart, and every PNG of it, says where
     it came from); caption is extra text under the chart, e.g. the map's approval number."""
     source = source or t("source_plans")
-    if (fig.layout.meta or {}).get("unreviewed"):
+    if (fig.layout.meta or {}).get("unreviewed"):  # said inside the figure, so a downloaded PNG says it too
         source = t("unreviewed_caption") + " · " + source
-        caption = t("unreviewed_caption") + (f" {caption}" if caption else "")
     _with_source(fig, source)
     kwargs = dict(key=key, config=plotly_config(fig, selectable=bool(on_select)), theme=None)
     if on_select:
