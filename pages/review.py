@@ -81,6 +81,22 @@ def _seed(r) -> None:
     st.session_state["review_note"] = ""
 
 
+def _periods(current: str) -> tuple[list[str], dict[str, str]]:
+    """Periods a figure may be corrected to: every five-year period, every year they span, those already loaded."""
+    loaded = list(data.periods(with_figures=False)["period"])
+    first, last = min(d.FIVE_YEAR_PERIODS.values()), max(d.FIVE_YEAR_PERIODS.values()) + 4
+    names = [*d.FIVE_YEAR_PERIODS, *map(str, range(first, last + 1)), *loaded, current]
+    infos = {}
+    for name in dict.fromkeys(names):
+        try:
+            infos[name] = d.period_info(name)
+        except ValueError:  # a period the dictionaries cannot read stays offered as itself
+            infos[name] = {"sort": 0, "label_zh": name, "label_en": name}
+    order = sorted(infos, key=lambda p: (infos[p]["kind"] != "five_year" if "kind" in infos[p] else True,
+                                         infos[p]["sort"]))
+    return order, {p: infos[p][f"label_{lang()}"] for p in order}
+
+
 def _decide(r, decision: str, reviewer: str, correction: Correction | None = None) -> None:
     note = st.session_state.get("review_note") or None
     try:
@@ -107,11 +123,9 @@ def _actions(r, reviewer: str) -> None:
 
     st.markdown(f"**{t('review_correction')}**")
     regs, mets = d.regions(), d.metrics()  # any place or metric of the dictionaries, not only those charted
-    pers = data.periods(with_figures=False)
     rnames = dict(zip(regs["region_id"], regs[f"name_{lang()}"]))
     mnames = dict(zip(mets["metric_id"], mets[f"name_{lang()}"]))
-    pnames = dict(zip(pers["period"], pers[f"label_{lang()}"]))
-    period_opts = list(dict.fromkeys([*pers["period"], r["period"]]))
+    period_opts, pnames = _periods(r["period"])
     c1, c2, c3, c4 = st.columns(4)
     region = c1.selectbox(t("region"), list(rnames), key="review_region", format_func=lambda x: rnames.get(x, x))
     period = c2.selectbox(t("period"), period_opts, key="review_period", format_func=lambda x: pnames.get(x, x))

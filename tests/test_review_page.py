@@ -73,11 +73,12 @@ def test_correct(review_db, make_app):
     fid = figure_id(review_db, "460人次")
     _pick(at, fid)
     at.selectbox(key="review_region").set_value("xinjiang_aksu")
+    at.selectbox(key="review_period").set_value("2022")  # a year no loaded figure has yet
     at.text_input(key="review_value").set_value("480人次")
     _ok(at.button(key="review_correct").click().run())
     assert _decision(review_db, fid) == ("corrected", "审核员甲", "xinjiang_aksu", 480.0, "人次")
-    assert query(review_db, "SELECT region_id, value, reviewer FROM v_figures WHERE figure_id = ?", [fid]) == [
-        ("xinjiang_aksu", 480.0, "审核员甲")]
+    assert query(review_db, "SELECT region_id, period, period_zh, value, reviewer FROM v_figures WHERE figure_id = ?",
+                 [fid]) == [("xinjiang_aksu", "2022", "2022年", 480.0, "审核员甲")]
     # the sources page shows the figure in its sentence, with who corrected it and what was extracted
     src = make_app(review_db, "sources", {"sources_figure": fid})
     note = [c.value for c in src.caption if "审核员甲" in c.value]
