@@ -268,7 +268,7 @@ SELECT
     section,
     '在' || region_zh || ',' || metric_zh || CAST(value AS VARCHAR) || coalesce(qualifier, '') || unit || '(合成数据)。' AS quote,
     quote_start, span_start + num_len + 20 AS quote_end, span_start, span_start + num_len AS span_end,
-    NULL AS ref_period, 'synthetic' AS note
+    NULL AS ref_period, 'synthetic' AS note, NULL AS time_phrase, NULL AS place
 FROM _syn
 """
 

@@ -1,15 +1,23 @@
-"""Plan commands: build (then the consistency checks), export, extract."""
+"""Plan commands: build (then the consistency checks), export, extract, add-plan."""
 from __future__ import annotations
 
+import json
+import re
+import shutil
 import sys
 from collections import Counter
+from dataclasses import replace
 from pathlib import Path
 
 import pandas as pd
 
+from common import settings
+from common.messages import text as msg
 from common.safe_csv import escape_formulas, write_csv
-from loaders.build import PlanError, build, ensure_database
-from loaders.extract import PlanContext, extract
+from loaders.build import PlanError, build, check_sidecar, ensure_database
+from loaders.drafting import context_for, draft_sidecar
+from loaders.extract import extract
+from loaders.text import read_plan_text
 from metrics.checks import consistency_checks
 from outputs.export import CSV_COLUMNS, figures_frame
 from store import db
@@ -60,16 +68,31 @@ def cmd_export(args) -> int:
     return 0
 
 
+def _context(path: Path, text: str, args):
+    """The extraction context drafted from the text, with what the command line states on top."""
+    meta = draft_sidecar(text, path.stem)
+    ctx = context_for(meta)
+    if args.period:
+        ctx = replace(ctx, period=args.period)
+    if args.review_period:
+        ctx = replace(ctx, review_period=args.review_period)
+    if args.default_region:
+        ctx = replace(ctx, default_region=args.default_region)
+    if args.actors is not None:
+        ctx = replace(ctx, actors=tuple(a for a in args.actors.split(",") if a))
+    return meta, ctx
+
+
 def cmd_extract(args) -> int:
     rows = []
     for name in args.files:
         path = Path(name)
         try:
-            text = path.read_text(encoding="utf-8")
+            text = read_plan_text(path)
         except UnicodeDecodeError:
-            text = path.read_text(encoding="gb18030")
-        ctx = PlanContext(path.stem, args.period, args.review_period, args.default_region,
-                          tuple(a for a in args.actors.split(",") if a))
+            print(msg("plan_unreadable", file=path.name), file=sys.stderr)
+            return 1
+        _, ctx = _context(path, text, args)
         for f in extract(ctx, text).figures:
             r = f.as_row()
             rows.append(dict(plan=path.name, period=r["period"], region=r["region_id"], metric=r["metric_id"],
@@ -82,6 +105,54 @@ def cmd_extract(args) -> int:
         out.to_csv(sys.stdout, index=False)
     except BrokenPipeError:  # piped into head
         pass
+    return 0
+
+
+PREVIEW_ROWS = 15
+
+
+def cmd_add_plan(args) -> int:
+    """Copies a new document into the plans folder with a sidecar drafted from its text; never asks anything."""
+    src = Path(args.file)
+    plans = Path(args.plans or settings.get("plans_dir"))
+    plan_id = args.id or src.stem
+    if not re.fullmatch(r"[A-Za-z0-9_-]+", plan_id):
+        print(msg("plan_bad_id", plan_id=plan_id), file=sys.stderr)
+        return 1
+    txt, sidecar = plans / f"{plan_id}.txt", plans / f"{plan_id}.json"
+    if txt.exists() or sidecar.exists():
+        print(msg("plan_exists", plans=str(plans), plan_id=plan_id), file=sys.stderr)
+        return 1
+    try:
+        text = read_plan_text(src)
+    except UnicodeDecodeError:
+        print(msg("plan_unreadable", file=src.name), file=sys.stderr)
+        return 1
+    except OSError as exc:
+        print(f"{src}: {exc.strerror}", file=sys.stderr)
+        return 1
+    meta = draft_sidecar(text, plan_id)
+    meta["source_file"] = src.name
+    try:
+        meta = check_sidecar(meta, sidecar.name, plan_id)
+    except PlanError as exc:
+        print(exc, file=sys.stderr)
+        return 1
+    figures = extract(context_for(meta), text).figures
+    plans.mkdir(parents=True, exist_ok=True)
+    shutil.copyfile(src, txt)  # verbatim, as received (UTF-8 or GBK); offsets count characters
+    sidecar.write_text(json.dumps(meta, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+    print(msg("plan_added", plan_id=plan_id, txt=str(txt), sidecar=str(sidecar)))
+    print("推断 inferred:")
+    for key in ("title", "issuer", "doc_number", "date", "as_of", "kind", "period", "review_period",
+                "default_region", "actors", "notes"):
+        print(f"  {key:15} {meta.get(key)!r}")
+    by_metric = Counter(f.metric_id for f in figures)
+    print(f"数据预览 figures: {len(figures)} (" + ", ".join(f"{m} {n}" for m, n in sorted(by_metric.items())) + ")")
+    for f in figures[:PREVIEW_ROWS]:
+        print(f"  {f.number_text:>12}  {f.metric_id:18} {f.region_id:18} {f.period:10} {f.quote[:40]}")
+    if len(figures) > PREVIEW_ROWS:
+        print(f"  … {len(figures) - PREVIEW_ROWS} more: python -m loaders extract {txt}")
     return 0
 
 
@@ -98,8 +169,16 @@ def register(sub) -> None:
 
     x = sub.add_parser("extract", help="print the figures found in plan texts as CSV (no database)")
     x.add_argument("files", nargs="+")
-    x.add_argument("--period", default="十三五", help="period the text covers (default 十三五)")
+    x.add_argument("--period", default=None, help="period the text covers (default: read off the text)")
     x.add_argument("--review-period", default=None, help="period its review section describes")
-    x.add_argument("--default-region", default="nationwide")
-    x.add_argument("--actors", default="shanghai", help="comma-separated region ids of the giving side")
+    x.add_argument("--default-region", default=None, help="recipient when a sentence names none (default: read "
+                   "off the headline and opening)")
+    x.add_argument("--actors", default=None, help="comma-separated region ids of the giving side (default: read "
+                   "off the text; an empty string means no givers)")
     x.set_defaults(func=cmd_extract)
+
+    a = sub.add_parser("add-plan", help="add a document to the plans folder with a sidecar drafted from its text")
+    a.add_argument("file", help="the document as plain text (UTF-8 or GBK)")
+    a.add_argument("--plans", default=None, help="plans folder (default: setting plans_dir)")
+    a.add_argument("--id", default=None, help="plan id (default: the file name without extension)")
+    a.set_defaults(func=cmd_add_plan)

@@ -3,8 +3,9 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import date, datetime, timezone
 from functools import lru_cache
 from pathlib import Path
 
@@ -13,14 +14,18 @@ import pandas as pd
 
 from common import dictionaries as d
 from common import settings
+from common.messages import CodedError
+from loaders.drafting import PLAN_KINDS, context_for, draft_sidecar
 from loaders.extract import Extraction, PlanContext, extract
 from loaders.tasks import extract_tasks as _extract_tasks
+from loaders.text import read_plan_text
+from loaders.time_expressions import canonical_period
 from store import db
 
 SIDECAR_FIELDS = ("plan_id", "title", "kind", "period")
 
 
-class PlanError(ValueError):
+class PlanError(CodedError, ValueError):
     """A plan file or sidecar that cannot be loaded; the build stops and the old database stays."""
 
 
@@ -34,9 +39,10 @@ class Plan:
         return self.meta["plan_id"]
 
     def context(self) -> PlanContext:
-        return PlanContext(self.plan_id, self.meta["period"], self.meta.get("review_period"),
-                           self.meta.get("default_region") or "nationwide",
-                           tuple(self.meta.get("actors") or ("shanghai",)), self.meta.get("heading_scope", True))
+        meta = self.meta
+        if "actors" not in meta:  # givers are read off the text, not assumed; `actors: []` means none
+            meta = {**meta, "actors": draft_sidecar(self.text, self.plan_id)["actors"]}
+        return context_for(meta)
 
 
 @dataclass
@@ -47,32 +53,73 @@ class BuildResult:
     tasks: pd.DataFrame
 
 
+def _iso_date(value: str) -> str | None:
+    """2020-05-11, 2020/5/11, 2020.5.11, 2020年5月11日 → 2020-05-11; None when it is no date."""
+    m = re.fullmatch(r"\s*((?:19|20)\d\d)\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?\s*", value)
+    if not m:
+        return None
+    try:
+        return date(*(int(g) for g in m.groups())).isoformat()
+    except ValueError:
+        return None
+
+
+def check_sidecar(meta: dict, name: str, stem: str) -> dict:
+    """The sidecar with its periods in stored form; a PlanError that says what to write otherwise."""
+    missing = [f for f in SIDECAR_FIELDS if not meta.get(f)]
+    if missing:
+        raise PlanError("plan_missing_fields", file=name, fields=", ".join(missing))
+    if meta["plan_id"] != stem:
+        raise PlanError("plan_id_mismatch", file=name, plan_id=meta["plan_id"], stem=stem)
+    if meta["kind"] not in PLAN_KINDS:
+        raise PlanError("plan_bad_kind", file=name, value=meta["kind"], allowed=", ".join(PLAN_KINDS))
+    meta = dict(meta)
+    for key in ("period", "review_period"):
+        if meta.get(key):
+            period = canonical_period(meta[key])  # 十四五期间 and 2018—2020年 are understood
+            if period is None:
+                raise PlanError("plan_bad_period", file=name, field=key, value=meta[key])
+            meta[key] = period
+    for key in ("date", "page_updated"):
+        if meta.get(key):
+            iso = _iso_date(str(meta[key]))
+            if iso is None:
+                raise PlanError("plan_bad_date", file=name, field=key, value=meta[key])
+            meta[key] = iso
+    regions = set(d.regions()["region_id"])
+    actors = meta.get("actors")
+    if actors is not None:
+        if not isinstance(actors, list) or any(a not in regions for a in actors):
+            unknown = [a for a in actors if a not in regions] if isinstance(actors, list) else [actors]
+            raise PlanError("plan_bad_actors", file=name, unknown=", ".join(map(str, unknown)))
+    if meta.get("default_region") and meta["default_region"] not in regions:
+        raise PlanError("plan_bad_region", file=name, value=meta["default_region"])
+    return meta
+
+
 def load_plans(plans_dir: str | Path | None = None) -> list[Plan]:
     folder = Path(plans_dir or settings.get("plans_dir"))
     plans = []
     for txt in sorted(folder.glob("*.txt")):
         sidecar = txt.with_suffix(".json")
         if not sidecar.exists():
-            raise PlanError(f"{txt.name}: 缺少元数据文件 {sidecar.name} (missing sidecar)")
+            raise PlanError("plan_missing_sidecar", file=txt.name, sidecar=sidecar.name)
         try:
             meta = json.loads(sidecar.read_text(encoding="utf-8"))
         except json.JSONDecodeError as exc:
-            raise PlanError(f"{sidecar.name}: JSON 格式错误 {exc}") from exc
-        missing = [f for f in SIDECAR_FIELDS if not meta.get(f)]
-        if missing:
-            raise PlanError(f"{sidecar.name}: 缺少字段 {', '.join(missing)}")
-        if meta["plan_id"] != txt.stem:
-            raise PlanError(f"{sidecar.name}: plan_id “{meta['plan_id']}” 与文件名 “{txt.stem}” 不一致")
-        for key in ("period", "review_period"):
-            if meta.get(key):
-                d.period_info(meta[key])  # raises on an unknown period
-        try:
-            text = txt.read_text(encoding="utf-8")
+            raise PlanError("plan_bad_json", file=sidecar.name, line=exc.lineno, col=exc.colno, error=exc.msg) from exc
         except UnicodeDecodeError as exc:
-            raise PlanError(f"{txt.name}: 不是 UTF-8 文本 ({exc})") from exc
+            raise PlanError("plan_unreadable", file=sidecar.name) from exc
+        if not isinstance(meta, dict):
+            raise PlanError("plan_missing_fields", file=sidecar.name, fields=", ".join(SIDECAR_FIELDS))
+        meta = check_sidecar(meta, sidecar.name, txt.stem)
+        try:
+            text = read_plan_text(txt)
+        except UnicodeDecodeError as exc:
+            raise PlanError("plan_unreadable", file=txt.name) from exc
         plans.append(Plan(meta, text))
     if not plans:
-        raise PlanError(f"{folder}: 没有找到规划文本 (*.txt)")
+        raise PlanError("plan_none", folder=str(folder))
     return plans
 
 
@@ -159,7 +206,7 @@ def _check_dictionary_coverage(figures: pd.DataFrame) -> None:
     unknown_r = set(figures["region_id"]) - set(d.regions()["region_id"])
     unknown_m = set(figures["metric_id"]) - set(d.metrics()["metric_id"])
     if unknown_r or unknown_m:
-        raise PlanError(f"字典中没有定义: 地区 {sorted(unknown_r)} 指标 {sorted(unknown_m)}")
+        raise PlanError("plan_dictionary", regions=sorted(unknown_r), metrics=sorted(unknown_m))
 
 
 def ensure_database(path: str | Path | None = None) -> Path:

@@ -11,16 +11,29 @@ The rules follow the language of counterpart-support reports rather than particu
   the nearest cue before the number in its clause (投入资金92.34亿元) — restricted to metrics whose units
   fit the figure.
 - not figures: dates, durations, ordinals (第30届), names in quotes or book titles (“扩大开放50条”),
-  document numbers, thresholds (注册资金100万元以上), the article 一个; each goes to rejects with a reason.
+  document numbers, thresholds (注册资金100万元以上), the article 一个, structural counts (8个原则, 三个方面),
+  growth rates (增长12%); each goes to rejects with a reason. A quoted statement (“…41亿元。”他说) is speech,
+  and its numbers are figures.
+New documents (reports, news) add, through their context (loaders/drafting.py):
+- time: loaders/time_expressions.py marks (自2010年…以来, 2018年至2020年, 截至2020年底, 今年, 2019年安排…); the
+  nearest before a figure decides, else the first in its sentence, else the last of the paragraph;
+- places: every county and prefecture (common/gazetteer.py), rolled up to regions.csv rows; companies
+  (浙江吉利控股集团), media (新疆日报) and destinations (赴上海务工) are not places; 甘肃甘南州 is one place;
+- roles: givers (`actors`) scope nothing; in reports and news the recipient named last holds until a sentence
+  names another or a new section starts, and a generic scope word (西部, 对口支援地区) does not override it;
+- metrics: a 其中 part takes the metric of the figure it is part of; 近亿元, 培训交流1.3万 are read too.
 """
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 from common import dictionaries as d
+from common.gazetteer import place_index
 from common.numbers import CN_DIGITS, CN_MEASURE_UNITS, FIGURE_FAMILIES, NumberError, Quantity, iter_spans, normalize
 from loaders import text as tx
+from loaders import time_expressions as te
 
 REVIEW_HEADING = re.compile(r"回顾|过去五年|主要成就|工作成效|取得的成绩|发展基础|基础$")
 FUTURE_HEADING = re.compile(r"未来|形势|趋势|背景|目标|任务|思路|原则|指导|保障|措施|展望|面临")
@@ -33,6 +46,18 @@ THRESHOLD_CUES = re.compile(r"(注册资金|注册资本|资产|规模|投资额
 LIST_JOINERS = "、和及与"
 CLUSTER_GAP = re.compile(r"^[、和及与等的]{0,2}$")
 WEAK_SCOPES = {"nationwide"}
+GENERIC_SCOPES = {"all_counterpart", "west", "northeast_central", "nationwide"}
+COMPANY_AFTER = re.compile(r"[^\W\d的和或与等及、]{0,8}?(?:集团|公司|控股|股份|银行|有限|实业)|(?:日报|晚报|报社|电视台|"
+                           r"广播电视台|新闻网|卫视)")  # companies and media (新疆日报) are not places  # 浙江吉利控股集团
+DESTINATION_BEFORE = re.compile(r"(?:赴|到|去|在|来)$")
+DESTINATION_AFTER = re.compile(r"(?:市|省)?(?:等地|等省市)?(?:务工|就业|培训|学习|考察|研修|挂职)")
+STRUCTURAL_AFTER = re.compile(r"(?:大|项|个|条)?(?:重点任务|任务|原则|方面|关系|举措|措施|机制|体系|目标|领域|环节|"
+                              r"行动|要求|聚焦|不摘|坚持|服务|着力点|抓手|平台|功能)")
+GROWTH_BEFORE = re.compile(r"(?:增长|增加|提高|提升|下降|减少|增幅|降低|上升)(?:了)?$")
+PART_OF = re.compile(r"其中")
+BARE_MAGNITUDE = re.compile(r"(?P<pre>近|上|逾|超|约|将近)?(?P<num>\d+(?:\.\d+)?)?(?P<mag>万|亿)(?P<unit>元|人次|人|名|户|个|家)?")
+MONEY_WORDS = re.compile(r"资金|投资|金额|销售|收入|产值|资产|采购|捐|元")
+PEOPLE_WORDS = re.compile(r"培训|就业|务工|人才|干部|群众|交流|学生|医生|教师|劳动力|人员")
 
 PERIOD_ORDER = list(d.FIVE_YEAR_PERIODS)
 
@@ -56,6 +81,8 @@ class Figure:
     ref_period: str | None = None
     note: str | None = None
     year: int | None = None
+    time_phrase: str | None = None  # the words the period was read from (自2010年…以来, 今年)
+    place: str | None = None        # the place named, finer than region_id (塔什库尔干塔吉克自治县)
 
     def as_row(self) -> dict:
         q = self.quantity
@@ -66,6 +93,7 @@ class Figure:
             base_unit=self.base_unit, number_text=self.number_text, section=self.section,
             quote=self.quote, quote_start=self.quote_start, quote_end=self.quote_end,
             span_start=self.span_start, span_end=self.span_end, ref_period=self.ref_period, note=self.note,
+            time_phrase=self.time_phrase, place=self.place,
         )
 
 
@@ -98,6 +126,9 @@ class PlanContext:
     default_region: str
     actors: tuple[str, ...] = ("shanghai",)  # who gives the aid: a mention of them scopes nothing
     heading_scope: bool = True  # False where every heading names the plan's theme (长三角…), not a recipient
+    doc_year: int | None = None   # the document's date, for 今年 / 去年 / …以来
+    doc_month: int | None = None
+    carry_recipient: bool = False  # reports and news: a recipient named once holds until another is named
 
 
 def previous_period(period: str) -> str | None:
@@ -117,13 +148,23 @@ class Mention:
 
 
 def _protected(norm: str, pos: int) -> bool:
-    """Inside a book title 《》 or a quotation “”: names, not scopes."""
-    return tx.enclosing(norm, pos, "《", "》") or tx.enclosing(norm, pos, "“", "”")
+    """Inside a book title 《》 or a quoted name (“三个服务”): names, not scopes nor figures.
+
+    A quoted statement (“过去五年,我们累计接收援建资金41亿元…”) is speech: its numbers are figures."""
+    if tx.enclosing(norm, pos, "《", "》"):
+        return True
+    if not tx.enclosing(norm, pos, "“", "”"):
+        return False
+    closing = norm.find("”", pos)
+    if closing == -1:
+        return True
+    said = norm[closing - 1] in "。!?" or re.match(r"[^。“]{0,16}?(?:说|表示|介绍|指出|强调|谈到)", norm[closing + 1:])
+    return not said
 
 
 def region_mentions(norm: str, start: int, end: int, index: d.RegionIndex) -> list[Mention]:
     """Mentions in norm[start:end], with lists of places resolved to their group or dropped as ambiguous."""
-    raw = [Mention(s, e, rid) for s, e, rid in index.find_all(norm, start, end) if not _protected(norm, s)]
+    raw = place_mentions(norm, start, end, index)
     out: list[Mention] = []
     i = 0
     while i < len(raw):
@@ -141,6 +182,34 @@ def region_mentions(norm: str, start: int, end: int, index: d.RegionIndex) -> li
     return out
 
 
+def _nested(raw: list[Mention], province: dict[str, str], level: dict[str, str]) -> list[Mention]:
+    """甘肃甘南州, 浙江湖州市, 四川省广安市: a province written right before a place in it names that place."""
+    out: list[Mention] = []
+    for mn in raw:
+        if out and out[-1].end == mn.start and (
+                mn.region_id == out[-1].region_id  # 红河州元阳县: a prefecture and its county
+                or (level.get(out[-1].region_id) == "province" and province.get(mn.region_id) == out[-1].region_id)):
+            out[-1] = Mention(out[-1].start, mn.end, mn.region_id)
+            continue
+        out.append(mn)
+    return out
+
+
+def is_destination(norm: str, s: int, e: int) -> bool:
+    """赴上海务工, 到江苏就业, 在济南务工: where the recipient's people go, not who receives."""
+    return bool(DESTINATION_BEFORE.search(norm, max(0, s - 1), s) and DESTINATION_AFTER.match(norm, e))
+
+
+def place_mentions(norm: str, start: int, end: int, index: d.RegionIndex) -> list[Mention]:
+    """Every place named in norm[start:end], one by one: not in names or titles, not a company (浙江吉利控股集团),
+    not where people go to work (赴上海务工); a province right before a place in it merges into that place."""
+    raw = [Mention(s, e, rid) for s, e, rid in index.find_all(norm, start, end)
+           if not _protected(norm, s) and not is_destination(norm, s, e)
+           and not (norm.startswith("西部", s) and s > 0 and norm[s - 1] in "东中")  # 东西部协作, 中西部: not 西部
+           and not (index.level.get(rid) != "scope" and COMPANY_AFTER.match(norm, e))]
+    return _nested(raw, getattr(index, "province", {}), index.level)
+
+
 def _resolve_cluster(cluster: list[Mention], ids: set[str], index: d.RegionIndex) -> str | None:
     if len(ids) == 1:
         return next(iter(ids))
@@ -150,6 +219,9 @@ def _resolve_cluster(cluster: list[Mention], ids: set[str], index: d.RegionIndex
     group = index.group_of(ids)
     if group:
         return group
+    province = getattr(index, "common_province", lambda _: None)(ids)
+    if province and all(index.level.get(i) != "scope" for i in ids):
+        return province  # 阿克苏地区和兵团第一师: places in one province count for it
     scopes = [m.region_id for m in cluster if index.level.get(m.region_id) == "scope"]
     if len(set(scopes)) == 1:
         return scopes[0]
@@ -165,8 +237,13 @@ def _in_mixed_list(norm: str, m: Mention, lo: int, hi: int) -> bool:
 
 # --- metric classification ----------------------------------------------------------------------
 
+@lru_cache(maxsize=None)
+def _units(units: str) -> frozenset[str]:
+    return frozenset(d.split_list(units))
+
+
 def _compatible(metric_row: dict, q: Quantity) -> bool:
-    return q.base_unit in d.split_list(metric_row["units"]) and metric_row["unit_family"] == q.family
+    return metric_row["unit_family"] == q.family and q.base_unit in _units(metric_row["units"])
 
 
 def _top_level_stop(norm: str, start: int, end: int) -> int:
@@ -220,7 +297,16 @@ def classify(norm: str, q: Quantity, unit_start: int, after_end: int, clause_sta
                         best = (key, mid)
         if best:
             return best[1]
+    # 4. a cue written ~资金 counts only when nothing more specific is in the clause
+    before = norm[clause_start:unit_start]
+    weak = [(before.rfind(cue), mid) for cue, mid in _weak_cues(mindex) if mid in compatible and cue in before]
+    if weak:
+        return max(weak)[1]
     return None
+
+
+def _weak_cues(mindex: d.MetricIndex) -> tuple[tuple[str, str], ...]:
+    return tuple((c[1:], mid) for c, mid in mindex.cues if c.startswith("~"))
 
 
 # --- the walk over a plan -----------------------------------------------------------------------
@@ -261,7 +347,7 @@ def _not_a_figure(norm: str, m, q: Quantity | NumberError, sent_start: int, clau
 
 def extract(ctx: PlanContext, text: str, rindex: d.RegionIndex | None = None,
             mindex: d.MetricIndex | None = None) -> Extraction:
-    rindex = rindex or d.region_index()
+    rindex = rindex or place_index()
     mindex = mindex or d.metric_index()
     norm = normalize(text)
     junk = tx.junk_ranges(norm)
@@ -272,15 +358,43 @@ def extract(ctx: PlanContext, text: str, rindex: d.RegionIndex | None = None,
 
     path_i = -1
     path: tuple[tx.Heading, ...] = ()
+    period_start = (te.period_bounds(ctx.period) or (None, None))[0]
+    if period_start and ctx.period.isdigit():  # cumulative figures of a one-year report run from its five-year period
+        period_start = next((y for y in d.FIVE_YEAR_PERIODS.values() if y <= period_start <= y + 4), period_start)
+    paragraph, carried, carried_start = -2, None, None
+    recipient = ctx.default_region  # reports and news: the recipient named last (headline, first sentence …)
+    seen_metrics: dict[str, list[str]] = {}  # unit family -> metrics of this paragraph's figures, in order
     for sent in tx.sentences(norm):
+        para = norm.rfind("\n", 0, sent.start)
+        if para != paragraph:  # a time stated once holds until the paragraph ends
+            paragraph, carried, carried_start = para, None, None
+            seen_metrics = {}
+        tmarks = te.marks(norm, sent.start, sent.end, ctx.doc_year, ctx.doc_month, carried_start, period_start,
+                          untied_years=ctx.review_period is None)
+        sent_carried = carried
+        if tmarks:
+            carried = tmarks[-1]
+            carried_start = next((te.start_year(t) for t in reversed(tmarks) if te.start_year(t)), carried_start)
         if any(a <= sent.start < b for a, b in junk):
             continue
         while path_i + 1 < len(paths) and paths[path_i + 1][0] < sent.end:
             path_i += 1
             path = paths[path_i][1]
+            recipient = ctx.default_region  # a recipient named in one section does not carry into the next
+        sent_recipient = recipient
+        mentions = None
+        if ctx.carry_recipient:  # every sentence may name the next recipient, with figures or not
+            mentions = [mn for mn in region_mentions(norm, sent.start, sent.end, rindex)
+                        if mn.region_id not in ctx.actors]
+            places = {mn.region_id for mn in mentions if rindex.level.get(mn.region_id) != "scope"}
+            if len(places) == 1:
+                recipient = places.pop()
         spans = list(_spans_in(norm, sent.start, sent.end))
         if not spans:
             continue
+        if mentions is None:
+            mentions = [mn for mn in region_mentions(norm, sent.start, sent.end, rindex)
+                        if mn.region_id not in ctx.actors]
         quote = text[sent.start:sent.end].strip()
         qs = sent.start + (len(text[sent.start:sent.end]) - len(text[sent.start:sent.end].lstrip()))
         qe = qs + len(quote)
@@ -289,8 +403,11 @@ def extract(ctx: PlanContext, text: str, rindex: d.RegionIndex | None = None,
         repeated = key in seen_sentences
         seen_sentences.add(key)
 
-        sentence_period, ref_period, year = _sentence_period(norm, sent, path, ctx)
-        mentions = [mn for mn in region_mentions(norm, sent.start, sent.end, rindex) if mn.region_id not in ctx.actors]
+        sentence_period, ref_period, year, marked = _sentence_period(norm, sent, path, ctx)
+        if ctx.carry_recipient and sent_recipient not in WEAK_SCOPES:
+            # a generic scope word (西部, 对口支援地区) does not override a recipient already named
+            mentions = [mn for mn in mentions if rindex.level.get(mn.region_id) != "scope"
+                        or mn.region_id not in GENERIC_SCOPES]
         strong = [mn for mn in mentions if mn.region_id not in WEAK_SCOPES]
         weak = [mn for mn in mentions if mn.region_id in WEAK_SCOPES]
         section_region = _section_region(norm, path, rindex, ctx.actors) if ctx.heading_scope else None
@@ -317,14 +434,44 @@ def extract(ctx: PlanContext, text: str, rindex: d.RegionIndex | None = None,
             next_start = spans[k + 1][0].start() if k + 1 < len(spans) else sent.end
             after_end = min(c_end, next_start)
             metric = classify(norm, q, m.start("unit"), after_end, c_start, prev_end, mindex)
+            part_of = PART_OF.search(norm, prev_end, s) is not None
             prev_end = e
+            earlier = seen_metrics.get(q.family, [])
+            if part_of and earlier and metric not in earlier:
+                metric = earlier[-1]  # a 其中 part is part of a figure already counted
+            elif metric is None and earlier and PART_OF.search(norm, sent.start, s):
+                metric = earlier[-1]  # 其中喀什3亿元、和田2亿元: later parts of the same split
+            if metric is None and q.family == "money" and out.figures and out.figures[-1].span_end == s \
+                    and out.figures[-1].metric_id == "enterprises":
+                metric = "investment"  # 引进企业12家5.3亿元: what the firms just counted invest
+            if metric is not None and q.family == "count" and STRUCTURAL_AFTER.match(norm, e):
+                out.rejects.append(Reject(ctx.plan_id, section, span_text, s, e, quote, "structural",
+                                          "结构性数量(如“三个方面”“8个原则”),不是统计数据"))
+                continue
+            if q.family == "percent" and GROWTH_BEFORE.search(norm, max(sent.start, s - 4), s):
+                out.rejects.append(Reject(ctx.plan_id, section, span_text, s, e, quote, "growth_rate",
+                                          "增长率,不是占比"))
+                continue
             if metric is None:
                 out.rejects.append(Reject(ctx.plan_id, section, span_text, s, e, quote, "unclassified_metric",
                                           "无法从上下文判断指标"))
                 continue
+            seen_metrics.setdefault(q.family, []).append(metric)
             region = respectively.get(k) or _region_for(k, s, candidates, fig_clause, clauses, strong, weak,
-                                                        section_region, ctx)
-            period, note = sentence_period, None
+                                                        section_region, sent_recipient)
+            named = [mn for mn in strong if mn.region_id == region]
+            named_before = [mn for mn in named if mn.end <= s]
+            place = named_before[-1] if named_before else (named[0] if named else None)
+            period, note, phrase, fig_year = sentence_period, None, None, year
+            earlier_marks = [t for t in tmarks if t.end <= s]
+            if earlier_marks:
+                period, phrase = earlier_marks[-1].period, earlier_marks[-1]
+            elif not marked and tmarks and tmarks[0].kind != "year":
+                period, phrase = tmarks[0].period, tmarks[0]
+            elif not marked and sent_carried is not None:
+                period, phrase = sent_carried.period, sent_carried
+            if period != sentence_period:
+                fig_year = int(period) if period.isdigit() else None
             if FROM_TO.search(norm[max(sent.start, s - 1):s]) and re.match(r"(扩展|增加|增长|提高|上升|发展|扩大)到",
                                                                           norm[e:e + 4]):
                 earlier = previous_period(sentence_period)
@@ -340,13 +487,68 @@ def extract(ctx: PlanContext, text: str, rindex: d.RegionIndex | None = None,
                 value_base=q.value_base, base_unit=base_unit, section=section, quote=quote,
                 quote_start=qs, quote_end=qe, span_start=s, span_end=e, number_text=span_text,
                 ref_period=ref_period if q.family == "ratio" else None, note=note,
-                year=year,
+                year=fig_year, time_phrase=text[phrase.start:phrase.end] if phrase else None,
+                place=text[place.start:place.end] if place else None,
             ))
     return out
 
 
+class _Bare:
+    """A quantity written without a measure word (培训1.3万, 销售额2.1亿) or without a numeral (近亿元, 近万人)."""
+
+    def __init__(self, m: re.Match, unit_start: int, groups: dict):
+        self._m, self._unit_start, self._groups = m, unit_start, groups
+
+    def start(self, group=None) -> int:
+        return self._unit_start if group == "unit" else self._m.start()
+
+    def end(self, group=None) -> int:
+        return self._m.end()
+
+    def group(self, name=0):
+        return self._m.group(0) if name == 0 else self._groups.get(name)
+
+
+def _bare_quantity(norm: str, m: re.Match, start: int) -> tuple[_Bare, Quantity] | None:
+    num, mag, unit, pre = m.group("num"), m.group("mag"), m.group("unit"), m.group("pre")
+    if num and unit:
+        return None  # an ordinary span, read by common.numbers
+    if not num and not (pre and unit):
+        return None
+    if num and (m.end() < len(norm) and re.match(r"[\u4e00-\u9fff\d%]", norm[m.end()])):
+        return None  # 1.3万亩, 2万余: some other unit or a qualifier follows
+    value = float(num) if num else 1.0
+    factor = 1e4 if mag == "万" else 1e8
+    if unit:
+        family = "money" if unit == "元" else "people" if unit in ("人次", "人", "名") else "count"
+        base = unit
+    else:
+        lead = norm[max(start, m.start() - 16):m.start()]
+        lead = re.split(r"[,;。、]", lead)[-1]
+        if MONEY_WORDS.search(lead):
+            family, base = "money", "元"
+        elif PEOPLE_WORDS.search(lead):
+            family, base = "people", "人次"
+        else:
+            return None
+    q = Quantity(value=value, unit=mag + (unit or ""), qualifier=pre, value_base=round(value * factor, 6),
+                 base_unit=base, family=family, text=m.group(0))
+    groups = {"num": num or "", "post": None, "pre": pre, "mag": mag, "unit": unit or ""}
+    return _Bare(m, m.start("unit") if unit else m.end(), groups), q
+
+
 def _spans_in(norm: str, start: int, end: int):
-    return iter_spans(norm, start, end)
+    spans = list(iter_spans(norm, start, end))
+    taken = [(m.start(), m.end()) for m, _ in spans]
+    for bm in BARE_MAGNITUDE.finditer(norm, start, end):
+        if any(bm.start() < b and bm.end() > a for a, b in taken) or not bm.group(0):
+            continue
+        if bm.start() > 0 and re.match(r"[\d.]", norm[bm.start() - 1]):
+            continue
+        got = _bare_quantity(norm, bm, start)
+        if got:
+            spans.append(got)
+    return sorted(spans, key=lambda mq: mq[0].start())
 
 
 def _clause_of(clauses: list[tuple[int, int]], pos: int) -> int:
@@ -356,8 +558,8 @@ def _clause_of(clauses: list[tuple[int, int]], pos: int) -> int:
     return len(clauses) - 1
 
 
-def _sentence_period(norm: str, sent: tx.Sentence, path, ctx: PlanContext) -> tuple[str, str | None, int | None]:
-    """(period, comparison period, year) for a sentence."""
+def _sentence_period(norm: str, sent: tx.Sentence, path, ctx: PlanContext) -> tuple[str, str | None, int | None, bool]:
+    """(period, comparison period, year, whether the sentence itself says) for a sentence."""
     base = ctx.period
     # the innermost heading that speaks of the past or the future decides
     for h in reversed(path):
@@ -383,11 +585,13 @@ def _sentence_period(norm: str, sent: tx.Sentence, path, ctx: PlanContext) -> tu
         if first:
             period = pm.group(1)
             first = False
+    marked = not first
     ym = YEAR_OPENER.search(s)
     if ym and (ym.start() == 0 or s[ym.start() - 1] in ",:;("):
         year = int(ym.group(1))
         period = str(year)
-    return period, ref, year
+        marked = True
+    return period, ref, year, marked
 
 
 def _section_region(norm: str, path, rindex: d.RegionIndex, actors=()) -> str | None:
@@ -399,7 +603,7 @@ def _section_region(norm: str, path, rindex: d.RegionIndex, actors=()) -> str | 
     return None
 
 
-def _region_for(k, s, candidates, fig_clause, clauses, strong, weak, section_region, ctx) -> str:
+def _region_for(k, s, candidates, fig_clause, clauses, strong, weak, section_region, fallback: str) -> str:
     before = [mn for mn in strong if mn.end <= s]
     if before:
         return before[-1].region_id
@@ -414,9 +618,9 @@ def _region_for(k, s, candidates, fig_clause, clauses, strong, weak, section_reg
         return after[0].region_id
     if section_region:
         return section_region
-    if weak:
+    if weak and fallback in WEAK_SCOPES:
         return weak[0].region_id
-    return ctx.default_region
+    return fallback
 
 
 def _respectively(norm: str, sent: tx.Sentence, spans, strong: list[Mention]) -> dict[int, str]:

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from pathlib import Path
 
 # Lines that are site chrome, not document: short, no sentence punctuation, and a tell-tale word.
 _JUNK_WORDS = re.compile(r"更新时间|网站地图|附件下载|打印本页|关闭窗口|app$|\.jpg$|\.png$|\.pdf$|首页|当前位置|来源[:：]|浏览次数")
@@ -127,3 +128,14 @@ def enclosing(norm: str, pos: int, open_: str, close: str, lo: int = 0) -> bool:
         elif c in "。\n":
             break
     return False
+
+
+def read_plan_text(path: str | Path) -> str:
+    """A plan text as saved by a browser or Word on Chinese systems: UTF-8 (with or without BOM), else GBK/GB18030.
+
+    Raises UnicodeDecodeError when it is neither."""
+    raw = Path(path).read_bytes()
+    try:
+        return raw.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        return raw.decode("gb18030")

@@ -111,7 +111,9 @@ CREATE TABLE IF NOT EXISTS figures (
     span_start  INTEGER,
     span_end    INTEGER,
     ref_period  VARCHAR,                  -- for ratios: the period compared against
-    note        VARCHAR
+    note        VARCHAR,
+    time_phrase VARCHAR,                  -- words the period was read from: 自2010年…以来, 截至2020年底, 今年
+    place       VARCHAR                   -- the place as named, finer than region_id: 红河州元阳县, 塔县
 );
 CREATE TABLE IF NOT EXISTS rejects (
     plan_id    VARCHAR NOT NULL,
@@ -440,7 +442,9 @@ def _copy_user_tables(old: duckdb.DuckDBPyConnection, new: duckdb.DuckDBPyConnec
     # uploaded figures live in the figures table beside plan figures
     if "figures" in old_tables:
         df = old.execute("SELECT * FROM figures WHERE source_kind = 'upload'").df()
-        if len(df):
-            new.register("_carry", df)
-            new.execute("INSERT INTO figures SELECT * FROM _carry")
+        if len(df):  # by column name: a database built before a column was added still carries over
+            new_cols = [r[0] for r in new.execute("DESCRIBE figures").fetchall()]
+            cols = [c for c in new_cols if c in df.columns]
+            new.register("_carry", df[cols])
+            new.execute(f"INSERT INTO figures ({', '.join(cols)}) SELECT {', '.join(cols)} FROM _carry")
             new.unregister("_carry")
