@@ -248,3 +248,23 @@ def test_a_decision_whose_span_moved_is_listed_not_applied(review_db, tmp_path):
     assert moved == [("extracted",)]  # not silently rejected at its new place: it waits for review again
     listed = _cli("list", "--db", path)
     assert text("review_orphans", "zh", n=1) in listed.stdout
+
+
+def test_a_document_added_with_add_plan_waits_for_review(tmp_path):
+    src = tmp_path / "简报.txt"
+    src.write_text(TEXT, encoding="utf-8")
+    plans, path = tmp_path / "plans", tmp_path / "t.duckdb"
+    added = subprocess.run([sys.executable, "-m", "loaders", "add-plan", src, "--plans", plans, "--id", "brief"],
+                           cwd=ROOT, capture_output=True, text=True, timeout=120)
+    assert added.returncode == 0, added.stderr
+    build(path, plans)
+    with _read(path) as con:
+        queue = rq.review_queue(con)
+    assert len(queue) >= 5 and set(queue["review_status"]) == {"extracted"}
+    assert set(queue["plan_id"]) == {"brief"}
+    # a reviewer puts the province-wide figure where the bulletin means it, and that holds through a rebuild
+    fid = queue.loc[queue["number_text"] == "21.6亿元", "figure_id"].iloc[0]
+    decide_figure(fid, CORRECTED, "张三", Correction(region_id="xinjiang_kashgar"), path=path)
+    build(path, plans)
+    assert query(path, "SELECT region_id, review_status FROM v_figures WHERE figure_id = ?", [fid]) == [
+        ("xinjiang_kashgar", CORRECTED)]
