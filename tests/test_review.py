@@ -200,7 +200,8 @@ def _cli(*args) -> subprocess.CompletedProcess:
 
 
 def test_command_line_lists_confirms_corrects_and_rejects(review_db):
-    path, _ = review_db
+    path, plans = review_db
+    n_figures = query(path, "SELECT count(*) FROM figures WHERE plan_id = ?", [PLAN_ID])[0][0]
     listed = _cli("list", "--db", path)
     assert listed.returncode == 0, listed.stderr
     ids = [figure_id(path, t) for t in ("21.6亿元", "182个", "100%", "460人次")]
@@ -219,6 +220,10 @@ def test_command_line_lists_confirms_corrects_and_rejects(review_db):
     assert r.returncode != 0
     after = _cli("list", "--db", path, "--status", "all")
     assert "赵六" in after.stdout and "480人次" in after.stdout
+    rebuilt = subprocess.run([sys.executable, "-m", "loaders", "build", "--db", path, "--plans", plans], cwd=ROOT,
+                             capture_output=True, text=True, timeout=120)
+    assert rebuilt.returncode == 0, rebuilt.stderr
+    assert f"{PLAN_ID}: extracted {n_figures - 4}, confirmed 2, corrected 1, rejected 1" in rebuilt.stdout
 
 
 def test_a_write_to_a_file_from_the_previous_schema_adds_what_is_missing(review_db):
