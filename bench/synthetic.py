@@ -18,7 +18,19 @@ import pandas as pd
 from common import dictionaries as d
 from common import settings
 
-FIVE_YEAR = ["十一五", "十二五", "十三五", "十四五"]
+
+def _plan_periods() -> list[str]:
+    """The five-year periods (periods.csv) the real plans cover or review, oldest first: 十一五 … 十四五."""
+    import json
+
+    used = set()
+    for sidecar in Path(settings.get("plans_dir")).glob("*.json"):
+        meta = json.loads(sidecar.read_text(encoding="utf-8"))
+        used |= {meta.get("period"), meta.get("review_period")}
+    return [p for p in d.five_year_periods()["period"] if p in used]
+
+
+FIVE_YEAR = _plan_periods()
 MAGNITUDE = {"亿": 1e8, "万": 1e4}
 
 # --- texts ---------------------------------------------------------------------------------------

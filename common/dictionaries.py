@@ -11,12 +11,6 @@ import pandas as pd
 from common.numbers import normalize
 from common.paths import DICTIONARIES as DICT_DIR
 
-FIVE_YEAR_PERIODS = {  # 十五 … 十六五: label, start year
-    "十五": 2001, "十一五": 2006, "十二五": 2011, "十三五": 2016, "十四五": 2021, "十五五": 2026, "十六五": 2031,
-}
-_FYP_EN = {"十五": "10th", "十一五": "11th", "十二五": "12th", "十三五": "13th", "十四五": "14th",
-           "十五五": "15th", "十六五": "16th"}
-
 
 @lru_cache(maxsize=None)
 def regions(path: str | None = None) -> pd.DataFrame:
@@ -27,6 +21,18 @@ def regions(path: str | None = None) -> pd.DataFrame:
     return df
 
 
+def region_roles(value: str) -> set[str]:
+    """regions.csv `role`: total | cooperation | enterprise | recipient, several joined by |."""
+    return set(split_list(value))
+
+
+def regions_with_role(role: str, path: str | None = None) -> tuple[str, ...]:
+    """Region ids with a role, in display order: regions_with_role("cooperation") -> west, northeast_central, anhui."""
+    df = regions(path)
+    return tuple(r.region_id for r in df.sort_values("sort", kind="stable").itertuples()
+                 if role in region_roles(r.role))
+
+
 @lru_cache(maxsize=None)
 def metrics(path: str | None = None) -> pd.DataFrame:
     df = pd.read_csv(path or DICT_DIR / "metrics.csv", dtype=str, keep_default_na=False)
@@ -34,6 +40,12 @@ def metrics(path: str | None = None) -> pd.DataFrame:
     df["sort"] = pd.to_numeric(df["sort"]).astype(int)
     df["headline"] = df["headline"].str.lower().eq("true")
     return df
+
+
+def headline_metrics(path: str | None = None) -> tuple[str, ...]:
+    """The metrics marked headline=true in metrics.csv, in their sort order (the overview's cards)."""
+    df = metrics(path)
+    return tuple(df[df["headline"]].sort_values("sort", kind="stable")["metric_id"])
 
 
 def split_list(value: str) -> list[str]:
@@ -136,14 +148,48 @@ _YEAR = re.compile(r"^(19|20)\d\d$")
 _RANGE = re.compile(r"^((?:19|20)\d\d)-((?:19|20)\d\d)$")
 
 
+@lru_cache(maxsize=None)
+def five_year_periods(path: str | None = None) -> pd.DataFrame:
+    """data/dictionaries/periods.csv: the five-year periods (id, labels, start and end year, shown on the
+    dashboard, the overview's default), oldest first."""
+    df = pd.read_csv(path or DICT_DIR / "periods.csv", dtype=str, keep_default_na=False)
+    for col in ("start_year", "end_year"):
+        df[col] = pd.to_numeric(df[col]).astype(int)
+    for col in ("dashboard", "default"):
+        df[col] = df[col].isin(["1", "true", "True"])
+    return df.sort_values("start_year", kind="stable").reset_index(drop=True)
+
+
+# id -> start year, oldest first, read from periods.csv (kept for callers that only need the order)
+FIVE_YEAR_PERIODS: dict[str, int] = dict(zip(five_year_periods()["period"], five_year_periods()["start_year"]))
+
+
+def default_period(path: str | None = None) -> str:
+    """The period marked default in periods.csv (the overview opens on it)."""
+    df = five_year_periods(path)
+    marked = df[df["default"]]
+    return str((marked if len(marked) else df[df["dashboard"]]).iloc[-1]["period"])
+
+
+def five_year_of(start_year: int, end_year: int | None = None) -> str | None:
+    """The five-year period holding the years start..end (a year, or a range inside one period), else None."""
+    end_year = start_year if end_year is None else end_year
+    for r in five_year_periods().itertuples():
+        if r.start_year <= start_year and end_year <= r.end_year:
+            return r.period
+    return None
+
+
 def period_info(period: str) -> dict:
     """十二五 -> 2011–2015 (5 years); 2020 -> one year; 2020-2022 -> three years. Raises ValueError."""
     p = normalize(str(period)).strip().strip("“”\"'").replace("—", "-").replace("–", "-").replace("~", "-")
     p = p.replace("年", "") if re.fullmatch(r"\d{4}年(-\d{4}年)?", p) else p
-    if p in FIVE_YEAR_PERIODS:
-        start = FIVE_YEAR_PERIODS[p]
-        return dict(period=p, label_zh=f"“{p}”({start}–{start + 4})", label_en=f"{_FYP_EN[p]} FYP ({start}–{start + 4})",
-                    kind="five_year", start_year=start, end_year=start + 4, n_years=5, sort=start * 10)
+    fy = five_year_periods().set_index("period")
+    if p in fy.index:
+        r = fy.loc[p]
+        start, end = int(r.start_year), int(r.end_year)
+        return dict(period=p, label_zh=r.label_zh, label_en=r.label_en, kind="five_year", start_year=start,
+                    end_year=end, n_years=end - start + 1, sort=start * 10)
     if _YEAR.match(p):
         y = int(p)
         return dict(period=p, label_zh=f"{y}年", label_en=str(y), kind="year", start_year=y, end_year=y,
@@ -157,11 +203,15 @@ def period_info(period: str) -> dict:
 
 
 def periods_frame(extra: list[str] = ()) -> pd.DataFrame:
-    names = list(FIVE_YEAR_PERIODS) + [p for p in extra if p not in FIVE_YEAR_PERIODS]
+    names = list(five_year_periods()["period"]) + list(extra)
     seen, rows = set(), []
     for name in names:
         info = period_info(name)
         if info["period"] not in seen:
             seen.add(info["period"])
             rows.append(info)
-    return pd.DataFrame(rows)
+    df = pd.DataFrame(rows)
+    fy = five_year_periods().set_index("period")
+    df["five_year"] = [five_year_of(a, b) for a, b in zip(df["start_year"], df["end_year"])]
+    df["dashboard"] = [bool(fy.loc[p, "dashboard"]) if p in fy.index else False for p in df["period"]]
+    return df

@@ -26,6 +26,9 @@ SETTINGS: tuple[Setting, ...] = (
             "Folder of plan texts (*.txt) with their metadata sidecars (*.json)."),
     Setting("uploader_password", "",
             "Credential staff enter to upload Excel figures. Empty: uploads allowed without one, with a visible warning."),
+    Setting("trusted_user_header", "",
+            "HTTP header a trusted proxy sets to the signed-in person (e.g. X-Forwarded-User); empty: writes record "
+            "the name typed on the page (or st.user after st.login when configured)."),
     Setting("max_upload_mb", "20", "Largest upload accepted, in megabytes."),
     Setting("show_map", "1", "Show the map of China on the Regions page (0 hides it for deployments that must)."),
     Setting("map_approval_number", "",

@@ -6,7 +6,6 @@ import json
 import re
 from dataclasses import dataclass
 from datetime import date, datetime, timezone
-from functools import lru_cache
 from pathlib import Path
 
 import duckdb
@@ -18,6 +17,7 @@ from common.messages import CodedError
 from loaders.drafting import PLAN_KINDS, context_for, draft_sidecar
 from loaders.extract import Extraction, PlanContext, extract
 from loaders.tasks import extract_tasks as _extract_tasks
+from loaders.tasks import settings_of as _task_settings
 from loaders.text import read_plan_text
 from loaders.time_expressions import canonical_period
 from store import db
@@ -131,7 +131,7 @@ def extract_tasks(plans: list[Plan]) -> pd.DataFrame:
     rows = []
     for p in plans:
         if p.meta["kind"] in ("work_plan", "action_plan"):
-            rows.extend(_extract_tasks(p.plan_id, p.text))
+            rows.extend(_extract_tasks(p.plan_id, p.text, _task_settings(p.meta)))
     cols = ["plan_id", "section", "task_no", "task_type", "text", "unit", "unit_city", "unit_order",
             "span_start", "span_end"]
     return pd.DataFrame(rows, columns=cols)
@@ -218,18 +218,25 @@ def ensure_database(path: str | Path | None = None) -> Path:
             if p.exists():  # another process built it while we waited
                 return p
         build(p)
-    elif _schema_version(str(p), db.snapshot_token(p)) != db.SCHEMA_VERSION:
-        build(p, None)
+    elif _CHECKED.get(str(p)) != db.snapshot_token(p):  # checked once per file version, not per page run
+        if _schema_version(p) != db.SCHEMA_VERSION:
+            build(p)  # built by an older version: rebuilt once, uploads and saved views carried over
+        _CHECKED[str(p)] = db.snapshot_token(p)
     return p
 
 
-@lru_cache(maxsize=8)
-def _schema_version(path: str, token) -> str | None:
-    con = db.open_read(path)
+_CHECKED: dict[str, tuple | None] = {}
+
+
+def _schema_version(path: Path) -> str | None:
+    try:
+        con = db.open_read(path)
+    except (db.DatabaseMissing, db.DatabaseBusy):
+        return db.SCHEMA_VERSION  # cannot tell now; the next start checks again
     try:
         row = con.execute("SELECT value FROM build_info WHERE key = 'schema_version'").fetchone()
-    except duckdb.Error:
+        return row[0] if row else None
+    except Exception:  # noqa: BLE001 - a file without build_info is from an older version
         return None
     finally:
         con.close()
-    return row[0] if row else None

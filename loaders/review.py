@@ -91,10 +91,14 @@ def _corrected_values(con, fig: dict, c: Correction) -> dict:
 def _ensure_period(con, period: str) -> None:
     """A corrected period the periods table does not list yet gets its row (labels, years), as a build would."""
     if con.execute("SELECT 1 FROM periods WHERE period = ?", [period]).fetchone() is None:
-        info = d.period_info(period)
-        cols = [r[0] for r in con.execute("DESCRIBE periods").fetchall()]
-        con.execute(f"INSERT INTO periods ({', '.join(cols)}) VALUES ({', '.join('?' for _ in cols)})",
-                    [info[c] for c in cols])
+        frame = d.periods_frame([period])
+        row = frame[frame["period"] == period]
+        cols = [r[0] for r in con.execute("DESCRIBE periods").fetchall() if r[0] in row.columns]
+        con.register("_period", row[cols])
+        try:
+            con.execute(f"INSERT INTO periods ({', '.join(cols)}) SELECT {', '.join(cols)} FROM _period")
+        finally:
+            con.unregister("_period")
 
 
 def decide(plan_id: str, span_start: int, span_end: int, decision: str, reviewer: str,

@@ -1,9 +1,13 @@
 """Numbered tasks and their responsible units, read from work-plan texts with offsets into the text."""
 from __future__ import annotations
 
+import json
 import re
 import unicodedata
 from dataclasses import dataclass, field
+from pathlib import Path
+
+from common import settings
 
 # --- lookup tables -------------------------------------------------------------------------------
 #
@@ -24,12 +28,25 @@ from dataclasses import dataclass, field
 #   Names are NFKC-normalised so full- and half-width plans agree; text is verbatim.
 # - Role wording ("牵头单位:A;配合单位:B") is read as one list A, B in that order; the role is not kept.
 
-# plan_id -> the cities of its ";"-separated unit groups, in order, and the city of a list that
-# names none. Plans not listed here are parsed by structure alone.
-PLANS: dict[str, dict] = {
-    "sh-dalian-2020": {"cities": ("上海", "大连"), "default_city": None},
-    "huangpu-yrd-2020-2022": {"cities": (), "default_city": "上海"},
-}
+# Per-plan settings live in the plan's sidecar (data/plans/<plan_id>.json, key "tasks"): "cities", the cities of
+# its ";"-separated unit groups in order, and "default_city", the city of a list that names none. Plans without
+# the key are parsed by structure alone.
+NO_SETTINGS: dict = {"cities": (), "default_city": None}
+
+
+def plan_settings(plan_id: str, plans_dir: str | Path | None = None) -> dict:
+    """The "tasks" settings of a plan's sidecar, or NO_SETTINGS when it has none."""
+    sidecar = Path(plans_dir or settings.get("plans_dir")) / f"{plan_id}.json"
+    try:
+        meta = json.loads(sidecar.read_text(encoding="utf-8"))
+    except (FileNotFoundError, json.JSONDecodeError):
+        return dict(NO_SETTINGS)
+    return settings_of(meta)
+
+
+def settings_of(meta: dict) -> dict:
+    cfg = meta.get("tasks") or {}
+    return {"cities": tuple(cfg.get("cities") or ()), "default_city": cfg.get("default_city")}
 
 # prefix a unit name may start with -> the city it belongs to (longest first when matching)
 CITY_PREFIXES: dict[str, str] = {
@@ -438,11 +455,11 @@ def _parse_table(plan_id: str, text: str, norm: str, cfg: dict) -> list[dict]:
 
 # --- entry ---------------------------------------------------------------------------------------
 
-def extract_tasks(plan_id: str, text: str) -> list[dict]:
+def extract_tasks(plan_id: str, text: str, cfg: dict | None = None) -> list[dict]:
     """One dict per (task, responsible unit) — keys ROW_KEYS — from an outline with unit
     parentheses, an annex table laid out one cell per line, or both; raises TaskParseError when the
-    text has neither."""
-    cfg = PLANS.get(plan_id, {"cities": (), "default_city": None})
+    text has neither. cfg: the plan's task settings (default: read from its sidecar)."""
+    cfg = plan_settings(plan_id) if cfg is None else {**NO_SETTINGS, **cfg}
     norm = _normalise(text)
     table = _table_start(text, norm)
     region_end = table[0] if table else len(text)

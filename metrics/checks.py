@@ -5,10 +5,10 @@ import duckdb
 import pandas as pd
 
 from common.numbers import APPROX, AT_LEAST
-from metrics.formatting import number
+from metrics.formatting import factor, number, years_text
+from metrics.queries import RECIPIENT_ROLE, TOTAL_REGION, period_cells
 
 PART_METRICS = ("aid_funding", "aid_projects")
-TOTAL_REGION = "all_counterpart"
 # a sentence opening with 此外/另外 adds to, rather than breaks down, the total before it
 ADDITIONAL = ("此外", "另外")
 
@@ -44,7 +44,7 @@ def _bounds(value: float, qualifier: str | None, half_unit: float) -> tuple[floa
 def _money_or_count(value_base: float, metric_id: str) -> str:
     """135.05亿元 for money, 3,423个 for counts (the detail text officials read)."""
     if metric_id == "aid_funding":
-        return f"{number(value_base / 1e8, 2)}亿元"
+        return f"{number(value_base / factor('亿元'), 2)}亿元"
     return f"{number(value_base, 0)}个"
 
 
@@ -54,21 +54,19 @@ def parts_against_totals(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
         WITH totals AS (
             SELECT figure_id, plan_id, period, metric_id, value, qualifier, value_base, number_text, span_start
             FROM figures WHERE source_kind = 'plan' AND region_id = ? AND metric_id IN {PART_METRICS}),
-        group_members AS (
-            SELECT m.member_id FROM region_members m JOIN regions g ON g.region_id = m.group_id
-            WHERE g.level = 'group'),
         parts AS (
             SELECT f.plan_id, f.period, f.metric_id, f.figure_id, f.value_base, f.span_start
             FROM figures f JOIN regions r USING (region_id)
             WHERE f.source_kind = 'plan' AND f.metric_id IN {PART_METRICS}
-              AND r.level IN ('prefecture', 'county', 'group', 'province')
-              AND f.region_id NOT IN (SELECT member_id FROM group_members)
+              AND r.role LIKE '%{RECIPIENT_ROLE}%'
               AND NOT (starts_with(f.quote, '{ADDITIONAL[0]}') OR starts_with(f.quote, '{ADDITIONAL[1]}')))
         SELECT t.figure_id, t.plan_id, t.period, t.metric_id, t.value, t.qualifier, t.value_base, t.number_text, t.span_start,
                count(*) AS n_parts, sum(p.value_base) AS computed,
                string_agg(p.figure_id, ',' ORDER BY p.span_start) AS part_ids
         FROM totals t JOIN parts p USING (plan_id, period, metric_id)
-        GROUP BY ALL ORDER BY t.plan_id, t.span_start""", [TOTAL_REGION]).df()
+        GROUP BY t.figure_id, t.plan_id, t.period, t.metric_id, t.value, t.qualifier, t.value_base, t.number_text,
+                 t.span_start
+        ORDER BY t.plan_id, t.span_start""", [TOTAL_REGION]).df()
     rows = []
     for t in df.itertuples():
         scale = t.value_base / t.value if t.value else 1
@@ -135,7 +133,52 @@ def cross_plan_agreement(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=COLUMNS)
 
 
+def _display(value_base: float, unit_zh: str, decimals) -> str:
+    return f"{number(value_base / factor(unit_zh), decimals)}{unit_zh}"
+
+
+def stated_vs_years(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
+    """A period's stated total against the sum of its years (and ranges) present: with every year there they must
+    agree (within the stated number's rounding or qualifier); with some years the sum may not exceed the total."""
+    df = period_cells(con)
+    df = df[df["stated_value_base"].notna() & df["years_value_base"].notna()]
+    rows = []
+    for r in df.itertuples():
+        stated, years = float(r.stated_value_base), float(r.years_value_base)
+        q = r.stated_qualifier if isinstance(r.stated_qualifier, str) else ""
+        if any(a in q for a in AT_LEAST):
+            low, high = stated, stated * 1.1
+        elif any(a in q for a in APPROX):
+            low, high = stated * 0.95, stated * 1.05
+        else:
+            low, high = stated * 0.995, stated * 1.005
+        full = int(r.n_part_years) >= int(r.years_in_period)
+        ok = (low <= years <= high) if full else years <= high
+        covered = years_text(",".join(str(y) for y in _part_years(r.parts)))
+        dec = int(r.decimals) if r.decimals == r.decimals else 2
+        rows.append(dict(
+            check="stated_vs_years", plan_id=None, period=r.period, region_id=r.region_id, metric_id=r.metric_id,
+            stated=stated, stated_text=r.stated_text, computed=years, low=low if full else None, high=high,
+            status="pass" if ok else "fail",
+            detail=(f"{r.region_zh} {r.period}: 所述合计 {r.stated_text or _display(stated, r.display_unit_zh, dec)}"
+                    f" 对比 {covered}年各年之和 {_display(years, r.display_unit_zh, dec)}"
+                    + ("" if full else f"（{int(r.years_in_period)}年中的{int(r.n_part_years)}年，不应超过合计）")),
+            figure_ids=",".join(x for x in (r.figure_ids, r.year_figure_ids) if isinstance(x, str) and x),
+        ))
+    return pd.DataFrame(rows, columns=COLUMNS)
+
+
+def _part_years(parts: str | None) -> list[int]:
+    out: list[int] = []
+    for p in str(parts or "").split(","):
+        a, _, b = p.partition("-")
+        if a.isdigit():
+            out.extend(range(int(a), int(b or a) + 1))
+    return sorted(set(out))
+
+
 def consistency_checks(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
     """Every check, one row each, with pass / fail / n/a and the numbers behind it."""
-    frames = [f for f in (parts_against_totals(con), stated_ratios(con), cross_plan_agreement(con)) if len(f)]
+    frames = [f for f in (parts_against_totals(con), stated_ratios(con), cross_plan_agreement(con),
+                          stated_vs_years(con)) if len(f)]
     return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=COLUMNS)

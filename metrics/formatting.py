@@ -3,14 +3,20 @@ from __future__ import annotations
 
 import math
 
+from common.messages import text
 from common.numbers import format_qualified
 
-# display unit -> how many base units it holds
-_FACTORS = {"亿元": 1e8, "万元": 1e4, "万人次": 1e4, "万人": 1e4, "万": 1e4}
+# a display unit's leading multiplier -> how many base units it holds (亿元 = 1e8 元, 万人次 = 1e4 人次)
+_MULTIPLIERS = (("万亿", 1e12), ("亿", 1e8), ("万", 1e4))
 
 
 def factor(display_unit_zh: str | None) -> float:
-    return _FACTORS.get(display_unit_zh or "", 1.0)
+    """The one display-factor rule (pages, charts, deck, checks): 亿元 -> 1e8, 万人次 -> 1e4, 个 -> 1."""
+    unit = display_unit_zh or ""
+    for prefix, f in _MULTIPLIERS:
+        if unit.startswith(prefix):
+            return f
+    return 1.0
 
 
 def to_display(value_base: float | None, display_unit_zh: str | None) -> float | None:
@@ -62,3 +68,27 @@ def ratio(value: float | None, lang: str = "zh") -> str:
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return "—"
     return f"{value:.2f}倍" if lang == "zh" else f"{value:.2f}×"
+
+
+def years_text(years_covered: str | None, lang: str = "zh") -> str:
+    """'2021,2022,2024' -> '2021–2022、2024' ('2021–2022, 2024' in English): runs of years joined."""
+    yrs = sorted({int(y) for y in str(years_covered or "").split(",") if y.strip().isdigit()})
+    runs: list[list[int]] = []
+    for y in yrs:
+        if runs and y == runs[-1][1] + 1:
+            runs[-1][1] = y
+        else:
+            runs.append([y, y])
+    parts = [f"{a}–{b}" if b > a else str(a) for a, b in runs]
+    return ("、" if lang == "zh" else ", ").join(parts)
+
+
+def coverage(years_covered: str | None, n_covered, years_in_period, lang: str = "zh") -> str:
+    """'2021–2022年，5年中的2年' / '2021–2022, 2 of 5 years' for a partial period; '' when every year is covered."""
+    try:
+        n, total = int(n_covered), int(years_in_period)
+    except (TypeError, ValueError):
+        return ""
+    if n <= 0 or n >= total:
+        return ""
+    return text("coverage", lang, years=years_text(years_covered, lang), n=n, total=total)

@@ -4,15 +4,17 @@ from __future__ import annotations
 import duckdb
 import pandas as pd
 
+from common import dictionaries as d
 from common.numbers import APPROX, AT_LEAST
 
-TOTAL_REGION = "all_counterpart"
-HEADLINE_METRICS = ("aid_funding", "aid_projects", "agreement_amount", "trained")
-COOPERATION_REGIONS = ("west", "northeast_central", "anhui")
-ENTERPRISE_REGIONS = ("inbound", "outbound")
-# places that receive aid; scope rows (全部对口地区, 西部地区…) and members of a group are not parts
-RECIPIENT_SQL = """region_level IN ('prefecture', 'county', 'group', 'province')
-                   AND region_id NOT IN (SELECT member_id FROM region_members)"""
+# region roles and headline metrics are data (regions.csv `role`, metrics.csv `headline`), read once here
+TOTAL_REGION = d.regions_with_role("total")[0]
+HEADLINE_METRICS = d.headline_metrics()
+COOPERATION_REGIONS = d.regions_with_role("cooperation")
+ENTERPRISE_REGIONS = d.regions_with_role("enterprise")
+# places that receive aid (role recipient): scope rows (全部对口地区, 西部地区…) and members of a group are not parts
+RECIPIENT_ROLE = "recipient"
+RECIPIENT_SQL = f"region_role LIKE '%{RECIPIENT_ROLE}%'"  # on v_figures
 _AT_LEAST_SQL = "(" + ", ".join(f"'{q}'" for q in sorted(AT_LEAST)) + ")"
 _APPROX_SQL = "(" + ", ".join(f"'{q}'" for q in sorted(APPROX)) + ")"
 
@@ -43,10 +45,33 @@ def periods(con, with_figures: bool = True) -> pd.DataFrame:
 
 
 def five_year_periods(con) -> pd.DataFrame:
-    """Every five-year period a plan covers or describes (十四五 stays even with no funding figures yet)."""
-    return _df(con, """SELECT * FROM periods WHERE kind = 'five_year' AND (period IN (SELECT period FROM plans)
-                       OR period IN (SELECT review_period FROM plans) OR period IN (SELECT period FROM v_figures))
-                       AND period <> '十五' ORDER BY sort""")
+    """Every five-year period shown on the dashboard (periods.csv) that a plan covers or describes or that holds
+    figures, its years' included (十四五 stays even with no funding figures yet)."""
+    return _df(con, """SELECT * FROM periods WHERE kind = 'five_year' AND dashboard AND (
+                       period IN (SELECT period FROM plans) OR period IN (SELECT review_period FROM plans)
+                       OR period IN (SELECT five_year FROM v_figures)) ORDER BY sort""")
+
+
+def years(con, metric_id: str | None = None) -> pd.DataFrame:
+    """The single years that hold figures (of one metric), oldest first: the year view's columns."""
+    params: list = []
+    return _df(con, f"""SELECT * FROM periods WHERE kind = 'year'
+                        AND period IN (SELECT period FROM v_figures WHERE 1=1 {_in('metric_id', metric_id, params)})
+                        ORDER BY sort""", params)
+
+
+def period_members(con, period: str) -> list[str]:
+    """The periods as written that count toward a period: 十四五 -> 十四五, 2021, 2021-2022 …; a year -> itself."""
+    return [r[0] for r in con.execute("SELECT period FROM periods WHERE five_year = ? OR period = ? ORDER BY sort",
+                                      [period, period]).fetchall()]
+
+
+def latest_period(con, metric_id: str) -> str | None:
+    """The latest dashboard five-year period with figures of the metric (a year inside it counts)."""
+    row = con.execute("""SELECT p.period FROM periods p WHERE p.kind = 'five_year' AND p.dashboard
+                         AND p.period IN (SELECT five_year FROM v_figures WHERE metric_id = ?)
+                         ORDER BY p.sort DESC LIMIT 1""", [metric_id]).fetchone()
+    return row[0] if row else None
 
 
 def metrics(con, category: str | None = None) -> pd.DataFrame:
@@ -74,37 +99,46 @@ def region_members(con, region_id: str) -> pd.DataFrame:
 
 def cells(con, metric_id: str | None = None, periods: list[str] | None = None, regions: list[str] | None = None,
           recipients_only: bool = False, category: str | None = None) -> pd.DataFrame:
-    """One row per metric, period and region; where two sentences state the same cell the larger is kept
-    (they restate, they do not add), with how many figures said it and what the others said (others_text)."""
+    """One row per metric, period (as written) and region; where two sentences state the same cell the larger is
+    kept (they restate, they do not add; equal values: the first figure id), with how many figures said it and what
+    the others said (others_text). The same rule and tie-break as period_cells, in portable SQL."""
     params: list = []
     where = (_in("metric_id", metric_id, params) + _in("period", periods, params) + _in("region_id", regions, params)
              + _in("category", category, params))
     if recipients_only:
         where += f" AND {RECIPIENT_SQL}"
-    return _df(con, f"""
-        WITH c AS (SELECT metric_id, period, region_id,
-               max(value_base) AS value_base,
-               arg_max(qualifier, value_base) AS qualifier,
-               arg_max(number_text, value_base) AS number_text,
-               arg_max(quote, value_base) AS quote,
-               arg_max(coalesce(plan_id, upload_file), value_base) AS source,
-               count(*) AS n_figures,
-               count(*) FILTER (WHERE review_status = 'extracted') AS n_unreviewed,
-               string_agg(figure_id, ',' ORDER BY figure_id) AS figure_ids,
-               any_value(region_zh) AS region_zh, any_value(region_en) AS region_en,
-               any_value(region_color) AS region_color, any_value(region_sort) AS region_sort,
-               any_value(region_level) AS region_level,
-               any_value(metric_zh) AS metric_zh, any_value(metric_en) AS metric_en,
-               any_value(period_zh) AS period_zh, any_value(period_en) AS period_en,
-               any_value(period_sort) AS period_sort, any_value(n_years) AS n_years,
-               -- the figures that were not kept, largest first, for a note beside the chart (capped: a note)
-               list(number_text ORDER BY value_base DESC, figure_id)[2:6] AS others
-        FROM v_figures WHERE 1=1 {where}
-        GROUP BY metric_id, period, region_id)
-        SELECT c.*, m.display_unit_zh, m.display_unit_en, m.decimals, m.sort AS metric_sort,
-               array_to_string(c.others, ' / ') AS others_text
-        FROM c JOIN metrics m USING (metric_id)
-        ORDER BY period_sort, region_sort, metric_sort""", params).drop(columns=["others"])
+    df = _df(con, f"""
+        WITH ranked AS (
+            SELECT f.figure_id, f.metric_id, f.period, f.region_id, f.value_base, f.qualifier, f.number_text,
+                   f.quote, f.plan_id, f.upload_file, f.region_zh, f.region_en, f.region_color, f.region_sort,
+                   f.region_level, f.metric_zh, f.metric_en, f.period_zh, f.period_en, f.period_sort, f.n_years,
+                   f.review_status,
+                   ROW_NUMBER() OVER (PARTITION BY f.metric_id, f.period, f.region_id
+                                      ORDER BY f.value_base DESC, f.figure_id) AS rn
+            FROM v_figures f WHERE 1=1 {where}),
+        c AS (
+            SELECT metric_id, period, region_id,
+                   MAX(CASE WHEN rn = 1 THEN value_base END) AS value_base,
+                   MAX(CASE WHEN rn = 1 THEN qualifier END) AS qualifier,
+                   MAX(CASE WHEN rn = 1 THEN number_text END) AS number_text,
+                   MAX(CASE WHEN rn = 1 THEN quote END) AS quote,
+                   MAX(CASE WHEN rn = 1 THEN COALESCE(plan_id, upload_file) END) AS source,
+                   COUNT(*) AS n_figures,
+                   COUNT(*) FILTER (WHERE review_status = 'extracted') AS n_unreviewed,
+                   string_agg(figure_id, ',' ORDER BY figure_id) AS figure_ids,
+                   MAX(region_zh) AS region_zh, MAX(region_en) AS region_en, MAX(region_color) AS region_color,
+                   MAX(region_sort) AS region_sort, MAX(region_level) AS region_level,
+                   MAX(metric_zh) AS metric_zh, MAX(metric_en) AS metric_en,
+                   MAX(period_zh) AS period_zh, MAX(period_en) AS period_en,
+                   MAX(period_sort) AS period_sort, MAX(n_years) AS n_years,
+                   -- the figures that were not kept, largest first, for a note beside the chart (capped: a note)
+                   string_agg(CASE WHEN rn BETWEEN 2 AND 6 THEN number_text END, ' / ' ORDER BY rn) AS others_text
+            FROM ranked GROUP BY metric_id, period, region_id)
+        SELECT c.*, m.display_unit_zh, m.display_unit_en, m.decimals, m.sort AS metric_sort
+        FROM c JOIN metrics m ON m.metric_id = c.metric_id
+        ORDER BY period_sort, region_sort, metric_sort""", params)
+    df["others_text"] = df["others_text"].fillna("")
+    return df
 
 
 def _sum_qualifier(quals: pd.Series) -> str | None:
@@ -116,41 +150,238 @@ def _sum_qualifier(quals: pd.Series) -> str | None:
     return None
 
 
-def totals(con, metric_id: str, periods: list[str] | None = None) -> pd.DataFrame:
-    """Per period: the stated all-counterpart total, else the sum over recipient regions (basis says which)."""
+# --- the time model: five-year periods, their years and ranges -----------------------------------------
+#
+# One value per five-year period x region x metric (period_cells), from the cells (one value per period as
+# written x region x metric, the largest statement kept) that lie inside the period:
+# - stated: a plan states the period's total (十四五, or a range equal to the period, 2021-2025) -> that total,
+#   the largest if two; all the period's years are covered.
+# - sum_of_years: otherwise the sum of the parts inside the period: single years (2021) and ranges inside it
+#   (2021-2022, a stated partial total over those years). A range wins over the years and shorter ranges it
+#   overlaps (they restate part of it), so nothing is counted twice. years_covered lists the years the parts
+#   cover; a period is complete only when they are all its years.
+# - qualifier: the stated total's; for a sum, 余 (at least) when a part is 余/多/超过…, else 约 when one is 约.
+# - A range across two periods (2020-2022) belongs to neither: it is shown with its own label only.
+# Portable SQL (window functions, WITH RECURSIVE, string_agg) so the same statement can fill a table of
+# aggregated cells at write time, or run on another engine.
+
+_PERIOD_CELLS_SQL = """
+WITH RECURSIVE
+ranked AS (
+    SELECT f.figure_id, f.metric_id, f.period, f.region_id, f.value_base, f.qualifier, f.number_text,
+           COALESCE(f.plan_id, f.upload_file) AS source, f.five_year, f.start_year, f.end_year, f.review_status,
+           ROW_NUMBER() OVER (PARTITION BY f.metric_id, f.period, f.region_id
+                              ORDER BY f.value_base DESC, f.figure_id) AS rn
+    FROM v_figures f WHERE f.five_year IS NOT NULL {where}),
+cell AS (
+    SELECT r.metric_id, r.period, r.region_id, r.five_year, r.start_year, r.end_year,
+           MAX(CASE WHEN r.rn = 1 THEN r.value_base END) AS value_base,
+           MAX(CASE WHEN r.rn = 1 THEN r.qualifier END) AS qualifier,
+           MAX(CASE WHEN r.rn = 1 THEN r.number_text END) AS number_text,
+           MAX(CASE WHEN r.rn = 1 THEN r.source END) AS source,
+           COUNT(*) AS n_figures,
+           COUNT(*) FILTER (WHERE r.review_status = 'extracted') AS n_unreviewed,
+           string_agg(r.figure_id, ',' ORDER BY r.figure_id) AS figure_ids,
+           string_agg(CASE WHEN r.rn BETWEEN 2 AND 6 THEN r.number_text END, ' / ' ORDER BY r.rn) AS others_text,
+           MAX(CASE WHEN r.start_year = p.start_year AND r.end_year = p.end_year THEN 1 ELSE 0 END) AS whole
+    FROM ranked r JOIN periods p ON p.period = r.five_year
+    GROUP BY r.metric_id, r.period, r.region_id, r.five_year, r.start_year, r.end_year),
+stated AS (
+    SELECT * FROM (
+        SELECT c.*, ROW_NUMBER() OVER (PARTITION BY c.five_year, c.region_id, c.metric_id
+                                       ORDER BY c.value_base DESC, c.period) AS wn
+        FROM cell c WHERE c.whole = 1) s
+    WHERE s.wn = 1),
+part AS (
+    SELECT c.* FROM cell c
+    WHERE c.whole = 0 AND NOT EXISTS (
+        SELECT 1 FROM cell o
+        WHERE o.whole = 0 AND o.five_year = c.five_year AND o.region_id = c.region_id AND o.metric_id = c.metric_id
+          AND o.period <> c.period AND o.start_year <= c.end_year AND c.start_year <= o.end_year
+          AND (o.end_year - o.start_year > c.end_year - c.start_year
+               OR (o.end_year - o.start_year = c.end_year - c.start_year
+                   AND (o.value_base > c.value_base OR (o.value_base = c.value_base AND o.period < c.period)))))),
+summed AS (
+    SELECT five_year, region_id, metric_id, SUM(value_base) AS years_value_base, COUNT(*) AS n_parts,
+           SUM(end_year - start_year + 1) AS n_part_years,
+           SUM(n_figures) AS n_part_figures, SUM(n_unreviewed) AS n_part_unreviewed,
+           MAX(CASE WHEN qualifier IN {at_least} THEN 1 ELSE 0 END) AS at_least,
+           MAX(CASE WHEN qualifier IN {approx} THEN 1 ELSE 0 END) AS approx,
+           string_agg(period, ',' ORDER BY start_year, period) AS parts,
+           string_agg(figure_ids, ',' ORDER BY start_year, period) AS part_ids,
+           string_agg(source, ',' ORDER BY start_year, period) AS part_sources
+    FROM part GROUP BY five_year, region_id, metric_id),
+cover AS (
+    SELECT five_year, region_id, metric_id, start_year, end_year FROM stated
+    UNION ALL
+    SELECT p.five_year, p.region_id, p.metric_id, p.start_year, p.end_year FROM part p
+    WHERE NOT EXISTS (SELECT 1 FROM stated s WHERE s.five_year = p.five_year AND s.region_id = p.region_id
+                      AND s.metric_id = p.metric_id)),
+cover_year (five_year, region_id, metric_id, yr, end_year) AS (
+    SELECT five_year, region_id, metric_id, start_year, end_year FROM cover
+    UNION ALL
+    SELECT five_year, region_id, metric_id, yr + 1, end_year FROM cover_year WHERE yr < end_year),
+covered AS (
+    SELECT five_year, region_id, metric_id, COUNT(DISTINCT yr) AS n_years_covered,
+           string_agg(CAST(yr AS VARCHAR), ',' ORDER BY yr) AS years_covered
+    FROM (SELECT DISTINCT five_year, region_id, metric_id, yr FROM cover_year) y
+    GROUP BY five_year, region_id, metric_id),
+cell_key AS (SELECT DISTINCT five_year, region_id, metric_id FROM cell)
+SELECT k.five_year AS period, k.region_id, k.metric_id,
+       CASE WHEN s.value_base IS NOT NULL THEN s.value_base ELSE y.years_value_base END AS value_base,
+       CASE WHEN s.value_base IS NOT NULL THEN s.qualifier
+            WHEN y.at_least = 1 THEN '余' WHEN y.approx = 1 THEN '约' END AS qualifier,
+       CASE WHEN s.value_base IS NOT NULL THEN 'stated' ELSE 'sum_of_years' END AS basis,
+       c.years_covered, c.n_years_covered, p.n_years AS years_in_period,
+       s.value_base AS stated_value_base, s.number_text AS stated_text, s.qualifier AS stated_qualifier,
+       y.years_value_base, y.parts, COALESCE(y.n_parts, 0) AS n_parts, COALESCE(y.n_part_years, 0) AS n_part_years,
+       CASE WHEN s.value_base IS NOT NULL THEN s.number_text END AS number_text,
+       CASE WHEN s.value_base IS NOT NULL THEN s.source ELSE y.part_sources END AS source,
+       CASE WHEN s.value_base IS NOT NULL THEN s.figure_ids ELSE y.part_ids END AS figure_ids,
+       CASE WHEN s.value_base IS NOT NULL THEN s.n_figures ELSE y.n_part_figures END AS n_figures,
+       CASE WHEN s.value_base IS NOT NULL THEN s.n_unreviewed ELSE y.n_part_unreviewed END AS n_unreviewed,
+       CASE WHEN s.value_base IS NOT NULL THEN s.others_text END AS others_text,
+       y.part_ids AS year_figure_ids,
+       r.name_zh AS region_zh, r.name_en AS region_en, r.color AS region_color, r.sort AS region_sort,
+       r.level AS region_level, r.role AS region_role,
+       m.name_zh AS metric_zh, m.name_en AS metric_en, m.base_unit, m.display_unit_zh, m.display_unit_en,
+       m.decimals, m.sort AS metric_sort,
+       p.label_zh AS period_zh, p.label_en AS period_en, p.sort AS period_sort, p.n_years
+FROM cell_key k
+JOIN periods p ON p.period = k.five_year
+JOIN regions r ON r.region_id = k.region_id
+JOIN metrics m ON m.metric_id = k.metric_id
+LEFT JOIN stated s ON s.five_year = k.five_year AND s.region_id = k.region_id AND s.metric_id = k.metric_id
+LEFT JOIN summed y ON y.five_year = k.five_year AND y.region_id = k.region_id AND y.metric_id = k.metric_id
+LEFT JOIN covered c ON c.five_year = k.five_year AND c.region_id = k.region_id AND c.metric_id = k.metric_id
+WHERE 1=1 {period_where}
+ORDER BY p.sort, r.sort, m.sort"""
+
+PERIOD_CELL_COLUMNS = ("period", "region_id", "metric_id", "value_base", "qualifier", "basis", "years_covered",
+                       "n_years_covered", "years_in_period")
+
+
+def period_cells(con, metric_id: str | None = None, periods: list[str] | None = None,
+                 regions: list[str] | None = None, recipients_only: bool = False,
+                 category: str | None = None) -> pd.DataFrame:
+    """One row per five-year period, region and metric: the stated total, else the sum of the period's years
+    (basis), with the years covered ("2021,2022"), how many, and the years in the period (see the rule above).
+    Columns also carry cells()'s labels, so charts draw either."""
+    params: list = []
+    # every filter applies to the figures first: a period's value only depends on the figures inside it
+    where = (_in("f.metric_id", metric_id, params) + _in("f.region_id", regions, params)
+             + _in("f.category", category, params) + _in("f.five_year", periods, params))
+    if recipients_only:
+        where += f" AND f.{RECIPIENT_SQL}"
+    period_where = ""
+    sql = _PERIOD_CELLS_SQL.format(where=where, period_where=period_where, at_least=_AT_LEAST_SQL,
+                                   approx=_APPROX_SQL)
+    df = _df(con, sql, params)
+    df["complete"] = df["n_years_covered"] == df["years_in_period"]
+    df["n_years_covered"] = df["n_years_covered"].astype("int64")
+    df["value_base"] = df["value_base"].astype("float64")
+    return df
+
+
+def year_cells(con, metric_id: str | None = None, regions: list[str] | None = None,
+               recipients_only: bool = False, category: str | None = None) -> pd.DataFrame:
+    """The year view: one row per single year, region and metric (cells() of the years only)."""
+    yrs = [r[0] for r in con.execute("SELECT period FROM periods WHERE kind = 'year'").fetchall()]
+    if not yrs:
+        return cells(con, metric_id, ["__none__"], regions, recipients_only, category)
+    return cells(con, metric_id, yrs, regions, recipients_only, category)
+
+
+def period_totals(con, metric_id: str, period: str, region_id: str | None = None) -> pd.DataFrame:
+    """How much, for pages, deck and command line: one row per region for a five-year period (period_cells) or a
+    single year (the year's cell, basis stated, one year covered)."""
+    cols = ["period", "region_id", "region_zh", "region_en", "metric_id", "value_base", "base_unit", "qualifier",
+            "basis", "years_covered", "n_years_covered", "years_in_period", "complete", "number_text", "figure_ids",
+            "stated_value_base", "years_value_base", "region_sort", "region_level", "region_color"]
+    regions = [region_id] if region_id else None
+    info = _df(con, "SELECT * FROM periods WHERE period = ?", [period])
+    if info.empty:
+        try:
+            info = pd.DataFrame([d.period_info(period)])
+        except ValueError:
+            return pd.DataFrame(columns=cols)
+    kind = info.iloc[0]["kind"]
+    if kind == "five_year":
+        return period_cells(con, metric_id, [info.iloc[0]["period"]], regions)[cols].reset_index(drop=True)
+    df = cells(con, metric_id, [info.iloc[0]["period"]], regions)
+    n = int(info.iloc[0]["n_years"])
+    first = int(info.iloc[0]["start_year"])
+    df["basis"] = "stated"
+    df["years_covered"] = ",".join(str(first + i) for i in range(n))
+    df["n_years_covered"] = n
+    df["years_in_period"] = n
+    df["complete"] = True
+    df["stated_value_base"] = df["value_base"]
+    df["years_value_base"] = None
+    df["base_unit"] = [metric_info(con, metric_id).get("base_unit")] * len(df)
+    return df.reindex(columns=cols).reset_index(drop=True)
+
+
+def _union_years(values) -> list[int]:
+    out: set[int] = set()
+    for v in values:
+        if isinstance(v, str) and v:
+            out.update(int(y) for y in v.split(","))
+    return sorted(out)
+
+
+def totals(con, metric_id: str, periods: list[str] | None = None, _cells: tuple | None = None) -> pd.DataFrame:
+    """Per five-year period: the all-counterpart total (basis stated), else the sum over recipient regions (basis
+    sum), else missing; each with its years covered (a period's years' sum is never shown as the whole period).
+    _cells: (total cells, recipient cells) already read for several metrics (headline_cards reads them once)."""
     per = five_year_periods(con) if periods is None else _df(
         con, f"SELECT * FROM periods WHERE period IN ({', '.join('?' for _ in periods)}) ORDER BY sort", list(periods))
-    stated = cells(con, metric_id, regions=[TOTAL_REGION]).set_index("period")
-    parts = cells(con, metric_id, recipients_only=True)
+    if _cells is None:
+        _cells = (period_cells(con, metric_id, regions=[TOTAL_REGION]), period_cells(con, metric_id,
+                                                                                    recipients_only=True))
+    stated = _cells[0][_cells[0]["metric_id"] == metric_id].set_index("period")
+    parts = _cells[1][_cells[1]["metric_id"] == metric_id]
     rows = []
     for p in per.itertuples():
         if p.period in stated.index:
             s = stated.loc[p.period]
             rows.append(dict(period=p.period, value_base=s.value_base, qualifier=s.qualifier,
-                             number_text=s.number_text, basis="stated", n_parts=1, figure_ids=s.figure_ids))
+                             number_text=s.number_text, basis="stated", n_parts=1, figure_ids=s.figure_ids,
+                             time_basis=s.basis, years_covered=s.years_covered,
+                             n_years_covered=int(s.n_years_covered), complete=bool(s.complete)))
         else:
             sub = parts[parts["period"] == p.period]
             if len(sub):
+                yrs = _union_years(sub["years_covered"])
                 rows.append(dict(period=p.period, value_base=float(sub["value_base"].sum()),
                                  qualifier=_sum_qualifier(sub["qualifier"]), number_text=None, basis="sum",
-                                 n_parts=len(sub), figure_ids=",".join(sub["figure_ids"])))
+                                 n_parts=len(sub), figure_ids=",".join(sub["figure_ids"]),
+                                 time_basis="stated" if (sub["basis"] == "stated").all() else "sum_of_years",
+                                 years_covered=",".join(map(str, yrs)), n_years_covered=len(yrs),
+                                 complete=bool(sub["complete"].all())))
             else:
                 rows.append(dict(period=p.period, value_base=None, qualifier=None, number_text=None,
-                                 basis="missing", n_parts=0, figure_ids=""))
-        rows[-1].update(period_zh=p.label_zh, period_en=p.label_en, period_sort=p.sort, n_years=p.n_years)
+                                 basis="missing", n_parts=0, figure_ids="", time_basis=None, years_covered="",
+                                 n_years_covered=0, complete=False))
+        rows[-1].update(period_zh=p.label_zh, period_en=p.label_en, period_sort=p.sort, n_years=p.n_years,
+                        years_in_period=p.n_years)
     out = pd.DataFrame(rows, columns=["period", "value_base", "qualifier", "number_text", "basis", "n_parts",
-                                      "figure_ids", "period_zh", "period_en", "period_sort", "n_years"])
+                                      "figure_ids", "time_basis", "years_covered", "n_years_covered", "complete",
+                                      "period_zh", "period_en", "period_sort", "n_years", "years_in_period"])
     out["metric_id"] = metric_id
     out["value_base"] = out["value_base"].astype("float64")
+    out["complete"] = out["complete"].astype(bool)
     return out
 
 
 def headline_cards(con, period: str) -> pd.DataFrame:
     """The headline metrics for one period, each with the previous period's value for comparison."""
     rows = []
+    both = (period_cells(con, list(HEADLINE_METRICS), regions=[TOTAL_REGION]),
+            period_cells(con, list(HEADLINE_METRICS), recipients_only=True))
     for metric_id in HEADLINE_METRICS:
         info = metric_info(con, metric_id)
-        tot = totals(con, metric_id).reset_index(drop=True)
+        tot = totals(con, metric_id, _cells=both).reset_index(drop=True)
         idx = tot.index[tot["period"] == period]
         if not len(idx):
             cur, prev = None, None
@@ -159,6 +390,11 @@ def headline_cards(con, period: str) -> pd.DataFrame:
             cur = tot.iloc[i]
             prev = tot.iloc[i - 1] if i > 0 else None
         rows.append(dict(
+            years_covered="" if cur is None else cur["years_covered"],
+            n_years_covered=0 if cur is None else int(cur["n_years_covered"]),
+            years_in_period=None if cur is None else int(cur["years_in_period"]),
+            complete=False if cur is None else bool(cur["complete"]),
+            prev_complete=False if prev is None else bool(prev["complete"]),
             metric_id=metric_id, metric_zh=info.get("name_zh"), metric_en=info.get("name_en"),
             display_unit_zh=info.get("display_unit_zh"), display_unit_en=info.get("display_unit_en"),
             decimals=info.get("decimals"), period=period,
@@ -177,9 +413,10 @@ def headline_cards(con, period: str) -> pd.DataFrame:
 
 
 def growth(con, metric_id: str = "aid_funding") -> pd.DataFrame:
-    """Period-over-period ratio of totals (十二五 ÷ 十一五 …), only where both periods have a value."""
+    """Period-over-period ratio of totals (十二五 ÷ 十一五 …), only where both periods have a value for all their
+    years (a partial period's sum is not compared with a whole one)."""
     tot = totals(con, metric_id)
-    tot = tot[tot["basis"] != "missing"].reset_index(drop=True)
+    tot = tot[(tot["basis"] != "missing") & tot["complete"]].reset_index(drop=True)
     rows = []
     for i in range(1, len(tot)):
         a, b = tot.iloc[i - 1], tot.iloc[i]
@@ -212,8 +449,9 @@ def stated_changes(con, limit: int | None = None) -> pd.DataFrame:
 
 def funding_by_period_region(con, metric_id: str = "aid_funding", periods: list[str] | None = None,
                              regions: list[str] | None = None) -> pd.DataFrame:
-    """Recipient regions only (no scope totals), for grouped bars period x region."""
-    return cells(con, metric_id, periods, regions, recipients_only=True)
+    """Recipient regions only (no scope totals), for grouped bars five-year period x region (period_cells: stated
+    totals, else the sum of the years present with their coverage)."""
+    return period_cells(con, metric_id, periods, regions, recipients_only=True)
 
 
 def shares(con, metric_id: str = "aid_funding", periods: list[str] | None = None,
@@ -225,12 +463,15 @@ def shares(con, metric_id: str = "aid_funding", periods: list[str] | None = None
 
 def per_project(con, periods: list[str] | None = None, regions: list[str] | None = None) -> pd.DataFrame:
     """Funding ÷ projects for the same period and region (元 per project)."""
-    f = cells(con, "aid_funding", periods, regions)
-    p = cells(con, "aid_projects", periods, regions)
+    both = period_cells(con, ["aid_funding", "aid_projects"], periods, regions)
+    f, p = both[both["metric_id"] == "aid_funding"], both[both["metric_id"] == "aid_projects"]
     keep = ["period", "region_id", "region_zh", "region_en", "region_color", "region_sort", "region_level",
             "period_zh", "period_en", "period_sort"]
-    m = f[keep + ["value_base", "qualifier"]].merge(
-        p[["period", "region_id", "value_base", "qualifier"]], on=["period", "region_id"], suffixes=("_funding", "_projects"))
+    m = f[keep + ["value_base", "qualifier", "years_covered"]].merge(
+        p[["period", "region_id", "value_base", "qualifier", "years_covered"]], on=["period", "region_id"],
+        suffixes=("_funding", "_projects"))
+    m = m[m["years_covered_funding"] == m["years_covered_projects"]]  # the same years, else not a ratio
+    m["years_covered"] = m["years_covered_funding"]
     m = m[m["value_base_projects"] > 0]
     m["per_project_base"] = m["value_base_funding"] / m["value_base_projects"]
     return m.sort_values(["period_sort", "region_sort"]).reset_index(drop=True)
@@ -238,9 +479,9 @@ def per_project(con, periods: list[str] | None = None, regions: list[str] | None
 
 def annualised(con, metric_id: str = "aid_funding", periods: list[str] | None = None,
                regions: list[str] | None = None) -> pd.DataFrame:
-    """Value ÷ years in the period (a five-year total as a per-year average)."""
-    df = cells(con, metric_id, periods, regions)
-    df["per_year_base"] = df["value_base"] / df["n_years"]
+    """Value ÷ the years it covers (a five-year total ÷ 5; two uploaded years of 十四五 ÷ 2, not ÷ 5)."""
+    df = period_cells(con, metric_id, periods, regions)
+    df["per_year_base"] = df["value_base"] / df["n_years_covered"]
     return df
 
 
@@ -264,23 +505,20 @@ def region_detail(con, region_id: str, limit: int | None = None) -> pd.DataFrame
 
 
 def region_summary(con, metric_id: str = "aid_funding", period: str | None = None) -> pd.DataFrame:
-    """Per place on the map: value of one metric (latest period with a value when none is given)."""
-    params: list = [metric_id]
-    where = ""
+    """Per place on the map: one metric for one period (a five-year period or a year, period_totals), each row
+    saying its period and coverage; with no period, each place's latest five-year period (labelled per row)."""
     if period:
-        where = " AND period = ?"
-        params.append(period)
-    return _df(con, f"""
-        WITH c AS (
-            SELECT region_id, period, period_sort, max(value_base) AS value_base,
-                   arg_max(qualifier, value_base) AS qualifier
-            FROM v_figures WHERE metric_id = ? {where} GROUP BY region_id, period, period_sort)
-        SELECT r.region_id, r.name_zh, r.name_en, r.level, r.lon, r.lat, r.color, r.sort,
-               arg_max(c.value_base, c.period_sort) AS value_base, arg_max(c.qualifier, c.period_sort) AS qualifier,
-               arg_max(c.period, c.period_sort) AS period
-        FROM regions r JOIN c USING (region_id)
-        WHERE r.lon IS NOT NULL
-        GROUP BY ALL ORDER BY r.sort""", params)
+        df = period_totals(con, metric_id, period)
+    else:
+        df = period_cells(con, metric_id)
+        df = df.sort_values("period_sort").groupby("region_id", as_index=False).tail(1)
+    reg = regions(con, with_figures=False)[["region_id", "name_zh", "name_en", "level", "lon", "lat", "color",
+                                            "sort"]]
+    keep = ["region_id", "period", "value_base", "qualifier", "basis", "years_covered", "n_years_covered",
+            "years_in_period", "complete"]
+    out = reg.merge(df[keep], on="region_id")
+    out = out[out["lon"].notna()]
+    return out.sort_values("sort", kind="stable").reset_index(drop=True)
 
 
 # --- cooperation -----------------------------------------------------------------------------
@@ -317,6 +555,11 @@ def category_figures(con, category: str, regions: list[str], periods: list[str] 
 def task_plans(con) -> pd.DataFrame:
     return _df(con, """SELECT plan_id, title, title_en FROM plans WHERE plan_id IN (SELECT plan_id FROM tasks)
                        ORDER BY plan_id""")
+
+
+def plan_titles(con) -> pd.DataFrame:
+    """Every plan's id with its Chinese and English title (for source lines)."""
+    return _df(con, "SELECT plan_id, title, title_en FROM plans ORDER BY plan_id")
 
 
 def _task_where(plan_id: str | None, params: list) -> str:

@@ -16,21 +16,20 @@ from typing import Any, Mapping, Sequence
 import duckdb
 import pandas as pd
 
+from common import messages
 from common.numbers import format_qualified
 from common.pages import deck_pages
+from metrics import formatting as fmt
+from metrics import queries
 from outputs.views import view_url
 
 # page key -> what its chart shows; other pages get a slide with the view's link and no chart
 CHART_PAGES = deck_pages()  # the page catalogue says which pages become chart slides
-COOPERATION_REGIONS = ("west", "northeast_central", "anhui")
 REGIONS_DEFAULT = ("xinjiang_kashgar", "aid_funding")  # the regions page's defaults (pick, metric)
 TASKS_TOP = 15
 FOOTNOTE_NOTES = 5
 FONT_EA = "Microsoft YaHei"
 # Okabe–Ito, for series without a colour of their own (metrics, tasks)
-RECIPIENT_SQL = ("coalesce(f.region_level, '') IN ('prefecture', 'county', 'group', 'province') "
-                 "AND f.region_id NOT IN (SELECT member_id FROM region_members)")  # as metrics.queries
-UNLISTED_UNIT = "（未列明）"
 PALETTE = ("#0072B2", "#E69F00", "#009E73", "#D55E00", "#CC79A7", "#56B4E9", "#F0E442", "#999999")
 
 T = {  # interface text
@@ -116,11 +115,6 @@ def _one(params: Mapping[str, Any], *keys: str) -> str | None:
     return None
 
 
-def _scale(display_unit: str) -> float:
-    """value_base -> display unit: 亿元 from 元, 万人次 from 人次, 个 from 个."""
-    return 1e8 if display_unit.startswith("亿") else 1e4 if display_unit.startswith("万") else 1.0
-
-
 def _number_format(decimals: int) -> str:
     return "#,##0" if decimals <= 0 else "#,##0." + "0" * decimals
 
@@ -131,95 +125,82 @@ def _fmt(value: float, decimals: int) -> str:
 
 
 def _metric(con: duckdb.DuckDBPyConnection, metric_id: str) -> dict | None:
-    cur = con.execute("SELECT * FROM metrics WHERE metric_id = ?", [metric_id])
-    row = cur.fetchone()
-    return dict(zip([d[0] for d in cur.description], row)) if row else None
+    return queries.metric_info(con, metric_id) or None
 
 
 def _known(con: duckdb.DuckDBPyConnection, table: str, key: str, values: list[str]) -> tuple[list[str], list[str]]:
+    """The values the dictionary (periods or regions) knows, and those it does not."""
     if not values:
         return [], []
-    have = {r[0] for r in con.execute(f"SELECT {key} FROM {table} WHERE {key} IN (SELECT unnest(?))",
-                                      [values]).fetchall()}
+    frame = queries.periods(con, with_figures=False) if table == "periods" else queries.regions(con, with_figures=False)
+    have = set(frame[key])
     return [v for v in values if v in have], [v for v in values if v not in have]
 
 
-def _figures(con: duckdb.DuckDBPyConnection, metric_ids: list[str], periods: list[str],
-             regions: list[str] | None, recipients_only: bool) -> pd.DataFrame:
-    """Current figures for the filters, one row per figure, with a source key and label."""
-    where = ["f.metric_id IN (SELECT unnest($metrics))"]
-    args: dict[str, Any] = {"metrics": metric_ids}
-    if periods:
-        where.append("f.period IN (SELECT unnest($periods))")
-        args["periods"] = periods
-    if regions:
-        where.append("f.region_id IN (SELECT unnest($regions))")
-        args["regions"] = regions
-    if recipients_only:
-        where.append(RECIPIENT_SQL)
-    return con.execute(f"""
-        SELECT f.figure_id, f.period, f.period_zh, f.period_en, f.period_sort, f.region_id, f.region_zh,
-               f.region_en, f.region_color, f.region_sort, f.metric_id, f.value, f.unit, f.qualifier,
-               f.value_base, f.number_text, f.source_kind, f.plan_id, f.upload_file, f.batch_id,
-               p.title AS plan_title, p.title_en AS plan_title_en, p.date AS plan_date,
-               coalesce('plan:' || f.plan_id, 'upload:' || f.batch_id) AS source_key,
-               CASE WHEN f.source_kind = 'upload' THEN 1 ELSE 0 END AS src_rank1,
-               coalesce(epoch(p.date), 0) + coalesce(f.batch_id, 0) AS src_rank2
-        FROM v_figures f LEFT JOIN plans p USING (plan_id)
-        WHERE {' AND '.join(where)}
-        ORDER BY f.period_sort, f.region_sort, f.figure_id""", args).df()
+def _source_labels(con: duckdb.DuckDBPyConnection, lang: str) -> dict[str, str]:
+    """plan_id -> its title (English where there is one and lang is en); uploads are named by their file."""
+    plans = queries.plan_titles(con)
+    return {r.plan_id: (r.title_en if lang == "en" and isinstance(r.title_en, str) and r.title_en else r.title)
+            for r in plans.itertuples()}
 
 
-def _source_label(r: Any, lang: str) -> str:
-    if r.source_kind == "upload":
-        return str(r.upload_file or f"upload {r.batch_id}")
-    if lang == "en" and isinstance(r.plan_title_en, str) and r.plan_title_en:
-        return r.plan_title_en
-    return str(r.plan_title or r.plan_id)
-
-
-def _cells(df: pd.DataFrame, key: str, decimals: int, scale: float, unit: str, lang: str,
-           label) -> tuple[dict[tuple[str, str], float], list[str], list[str]]:
-    """(period, key) -> display value; the sources used; footnote notes (qualifiers, restatements)."""
+def _cells(con: duckdb.DuckDBPyConnection, df: pd.DataFrame, key: str, decimals: int, scale: float, unit: str,
+           lang: str, label) -> tuple[dict[tuple[str, str], float], list[str], list[str]]:
+    """(period, key) -> display value of the cells a metrics.queries function returned (the pages' rule: one
+    value per cell, the largest statement kept; a period's stated total, else its years' sum); the sources used;
+    footnote notes (restatements, qualifiers, years covered)."""
     t = T[lang]
+    titles = _source_labels(con, lang)
     values: dict[tuple[str, str], float] = {}
     sources: list[str] = []
     notes: list[str] = []
-    for (period, k), cell in df.groupby(["period", key], sort=False):
-        cell = cell.sort_values(["value_base", "figure_id"], ascending=[False, True])
-        top = cell.iloc[0]
-        values[(period, k)] = round(float(top["value_base"]) / scale, 10)  # 9.234e9 / 1e8 -> 92.34
-        src = _source_label(top, lang)
-        if src not in sources:
-            sources.append(src)
-        cell_name = f"{label(top)} {top['period'] if lang == 'zh' else top['period_en']}"
-        if len(cell) > 1:
-            others = " / ".join(_fmt(v / scale, decimals) for v in cell["value_base"].iloc[1:])
-            notes.append(t["restated"].format(cell=cell_name, n=len(cell), top=_fmt(top["value_base"] / scale, decimals),
-                                              others=others, unit=unit))
-        if isinstance(top["qualifier"], str) and top["qualifier"]:
-            shown = format_qualified(_fmt(top["value_base"] / scale, decimals), top["qualifier"], lang)
-            notes.append(f"{cell_name} {shown} {unit}: {t['as_written'].format(text=top['number_text'])}")
+    for r in df.to_dict("records"):
+        if r["value_base"] is None or r["value_base"] != r["value_base"]:
+            continue
+        values[(r["period"], r[key])] = round(float(r["value_base"]) / scale, 10)  # 9.234e9 / 1e8 -> 92.34
+        for src in str(r.get("source") or "").split(","):
+            name = titles.get(src, src)
+            if name and name not in sources:
+                sources.append(name)
+        cell_name = f"{label(r)} {r['period'] if lang == 'zh' else r['period_en']}"
+        top = _fmt(r["value_base"] / scale, decimals)
+        n = int(r.get("n_figures") or 1)
+        others = r.get("others_text")
+        if n > 1 and isinstance(others, str) and others:
+            notes.append(t["restated"].format(cell=cell_name, n=n, top=top, others=others, unit=unit))
+        cover = fmt.coverage(r.get("years_covered"), r.get("n_years_covered"), r.get("years_in_period"), lang)
+        q = r.get("qualifier")
+        if isinstance(q, str) and q:
+            shown = format_qualified(top, q, lang)
+            written = r.get("number_text")
+            how = t["as_written"].format(text=written) if isinstance(written, str) and written else \
+                messages.text("sum_of_years", lang, years=fmt.years_text(r.get("years_covered"), lang))
+            notes.append(f"{cell_name} {shown} {unit}: {how}")
+        if cover:
+            notes.append(f"{cell_name}: {cover}")
     return values, sources, notes
 
 
 def _period_labels(con: duckdb.DuckDBPyConnection, periods: list[str], lang: str) -> list[str]:
     if lang == "zh":
         return list(periods)
-    lab = dict(con.execute("SELECT period, label_en FROM periods").fetchall())
+    per = queries.periods(con, with_figures=False)
+    lab = dict(zip(per["period"], per["label_en"]))
     return [lab.get(p, p) for p in periods]
 
 
 def _ordered_periods(con: duckdb.DuckDBPyConnection, wanted: list[str], found: pd.DataFrame) -> list[str]:
     """The periods asked for (or those with data), oldest first."""
-    sort = dict(con.execute("SELECT period, sort FROM periods").fetchall())
+    per = queries.periods(con, with_figures=False)
+    sort = dict(zip(per["period"], per["sort"]))
     ps = wanted or list(dict.fromkeys(found["period"]))
     return sorted(ps, key=lambda p: (sort.get(p, 1 << 30), p))
 
 
 def _by_region(con: duckdb.DuckDBPyConnection, view: Mapping[str, Any], lang: str, metric_id: str,
-               default_regions: Sequence[str] | None, chart: ViewChart, recipients_only: bool = True) -> ViewChart:
-    """Clustered bars: periods as categories, one series per region, one metric."""
+               default_regions: Sequence[str] | None, chart: ViewChart, cells_of) -> ViewChart:
+    """Clustered bars: periods as categories, one series per region, one metric; the cells come from the page's
+    own query, cells_of(con, metric_id, periods, regions)."""
     params = view.get("params") or {}
     m = _metric(con, metric_id)
     if m is None:
@@ -230,17 +211,17 @@ def _by_region(con: duckdb.DuckDBPyConnection, view: Mapping[str, Any], lang: st
     regions, bad_r = _known(con, "regions", "region_id", _list(params, "regions") or list(default_regions or []))
     if bad_p or bad_r:
         chart.notes.append(f"{T[lang]['unknown']}: {', '.join(bad_p + bad_r)}")
-    scale = _scale(m["display_unit_zh"])
+    scale = fmt.factor(m["display_unit_zh"])
     unit = m["display_unit_zh"] if lang == "zh" else m["display_unit_en"]
     chart.title_zh, chart.title_en = m["name_zh"], m["name_en"]
     chart.unit_label, chart.number_format = unit, _number_format(int(m["decimals"]))
     if (_list(params, "periods") and not periods) or (_list(params, "regions") and not regions):
         return chart  # every filter value unknown: nothing matches
-    df = _figures(con, [metric_id], periods, regions, recipients_only=recipients_only)
+    df = cells_of(con, metric_id, periods, regions)
     if df.empty:
         return chart
     region_col = "region_zh" if lang == "zh" else "region_en"
-    values, chart.sources, notes = _cells(df, "region_id", int(m["decimals"]), scale, unit, lang,
+    values, chart.sources, notes = _cells(con, df, "region_id", int(m["decimals"]), scale, unit, lang,
                                           lambda r: r[region_col])
     chart.notes.extend(notes)
     ps = _ordered_periods(con, periods, df)
@@ -256,7 +237,8 @@ def _region_metrics(con: duckdb.DuckDBPyConnection, view: Mapping[str, Any], lan
     """One region (?pick=) across periods: one series per metric (?metric=, or ?metrics= sharing a unit)."""
     params = view.get("params") or {}
     region = _one(params, "pick", "region", "regions") or REGIONS_DEFAULT[0]
-    reg = con.execute("SELECT name_zh, name_en, color FROM regions WHERE region_id = ?", [region]).fetchone()
+    regs = queries.regions(con, with_figures=False).set_index("region_id")
+    reg = tuple(regs.loc[region, ["name_zh", "name_en", "color"]]) if region in regs.index else None
     if reg is None:
         chart.title_zh, chart.title_en = "地区", "Region"
         if region:
@@ -267,8 +249,8 @@ def _region_metrics(con: duckdb.DuckDBPyConnection, view: Mapping[str, Any], lan
     if bad_p:
         chart.notes.append(f"{T[lang]['unknown']}: {', '.join(bad_p)}")
     wanted = wanted or [REGIONS_DEFAULT[1]]
-    mets = con.execute("""SELECT * FROM metrics WHERE metric_id IN (SELECT unnest(?)) ORDER BY sort""",
-                       [wanted or [""]]).df()
+    mets = pd.DataFrame([m for m in (queries.metric_info(con, w) for w in wanted) if m])
+    mets = mets.sort_values("sort", kind="stable").reset_index(drop=True) if len(mets) else mets
     chart.title_zh, chart.title_en = reg[0], reg[1]
     if mets.empty:
         return chart
@@ -278,16 +260,16 @@ def _region_metrics(con: duckdb.DuckDBPyConnection, view: Mapping[str, Any], lan
     if len(dropped):
         names = ", ".join(dropped["name_zh" if lang == "zh" else "name_en"])
         chart.notes.append(("单位不同未绘出: " if lang == "zh" else "Other units, not drawn: ") + names)
-    scale = _scale(first["display_unit_zh"])
+    scale = fmt.factor(first["display_unit_zh"])
     decimals = int(same["decimals"].max())
     unit = first["display_unit_zh"] if lang == "zh" else first["display_unit_en"]
     chart.unit_label, chart.number_format = unit, _number_format(decimals)
-    df = _figures(con, list(same["metric_id"]), periods, [region], recipients_only=False)
+    df = queries.period_cells(con, list(same["metric_id"]), periods or None, [region])
     if df.empty or (_list(params, "periods") and not periods):
         return chart
     name_col = "name_zh" if lang == "zh" else "name_en"
     mnames = dict(zip(same["metric_id"], same[name_col]))
-    values, chart.sources, notes = _cells(df, "metric_id", decimals, scale, unit, lang,
+    values, chart.sources, notes = _cells(con, df, "metric_id", decimals, scale, unit, lang,
                                           lambda r: mnames[r["metric_id"]])
     chart.notes.extend(notes)
     ps = _ordered_periods(con, periods, df)
@@ -307,7 +289,8 @@ def _tasks(con: duckdb.DuckDBPyConnection, view: Mapping[str, Any], lang: str, c
         top = max(1, int(_one(params, "top") or TASKS_TOP))
     except ValueError:
         top = TASKS_TOP
-    plans = [r[0] for r in con.execute("SELECT DISTINCT plan_id FROM tasks ORDER BY plan_id").fetchall()]
+    with_tasks = queries.task_plans(con)
+    plans = list(with_tasks["plan_id"])
     plan = _one(params, "plan", "plans") or (plans[0] if plans else None)
     chart.title_zh, chart.title_en = f"各责任单位承担任务数(前{top})", f"Tasks by responsible unit (top {top})"
     chart.unit_label = "项" if lang == "zh" else "tasks"
@@ -316,18 +299,12 @@ def _tasks(con: duckdb.DuckDBPyConnection, view: Mapping[str, Any], lang: str, c
         if plan:
             chart.notes.append(f"{T[lang]['unknown']}: {plan}")
         return chart
-    df = con.execute(f"""
-        SELECT coalesce(unit, ?) AS unit, count(DISTINCT plan_id || task_no) AS tasks,
-               count(DISTINCT CASE WHEN unit_order = 1 THEN plan_id || task_no END) AS lead_tasks
-        FROM tasks WHERE plan_id = ?
-        GROUP BY 1 ORDER BY tasks DESC, lead_tasks DESC, unit LIMIT {top}""", [UNLISTED_UNIT, plan]).df()
+    df = queries.tasks_by_unit(con, plan).head(top)  # the tasks page's own query
     if df.empty:
         return chart
     chart.categories = list(df["unit"])
     chart.series = [Series(T[lang]["tasks"], [float(v) for v in df["tasks"]], PALETTE[0])]
-    title = con.execute("SELECT CASE WHEN ? = 'en' THEN coalesce(title_en, title) ELSE title END FROM plans "
-                        "WHERE plan_id = ?", [lang, plan]).fetchone()
-    chart.sources = [title[0] if title else plan]
+    chart.sources = [_source_labels(con, lang).get(plan, plan)]
     return chart
 
 
@@ -347,13 +324,19 @@ def view_chart_data(con: duckdb.DuckDBPyConnection, view: Mapping[str, Any] | pd
     chart = ViewChart(view_id=int(vid) if vid is not None and not pd.isna(vid) else None, name=str(view["name"]),
                       page=page, lang=lang, title_zh=str(view["name"]), title_en=str(view["name"]),
                       url=view_url(view))
+    # each page's slide reads the query its page draws (metrics.queries), so a slide equals its page
     if page == "funding":
-        return _by_region(con, view, lang, _one(params, "metric") or "aid_funding", None, chart)
+        return _by_region(con, view, lang, _one(params, "metric") or "aid_funding", None, chart,
+                          lambda c, m, p, r: queries.funding_by_period_region(c, m, p or None, r or None))
     if page == "overview":
-        return _by_region(con, view, lang, "aid_funding", None, chart)
+        return _by_region(con, view, lang, "aid_funding", None, chart,
+                          lambda c, m, p, r: queries.funding_by_period_region(c, m, p or None, r or None))
     if page == "cooperation":
-        return _by_region(con, view, lang, _one(params, "metric") or "agreement_amount", COOPERATION_REGIONS, chart,
-                          recipients_only=False)
+        def coop(c, m, p, r):
+            df = queries.cooperation(c, regions=r or None, periods=p or None)
+            return df[df["metric_id"] == m]
+        return _by_region(con, view, lang, _one(params, "metric") or "agreement_amount", queries.COOPERATION_REGIONS,
+                          chart, coop)
     if page == "regions":
         return _region_metrics(con, view, lang, chart)
     if page == "tasks":

@@ -7,7 +7,7 @@ from common.pages import param_prefix
 from metrics import formatting as fmt
 from ui import charts, data, frame, state, views_panel
 from ui.i18n import lang, t
-from ui.widgets import empty_state, figures_table
+from ui.widgets import coverage_note, empty_state, figures_table
 
 PAGE = param_prefix("funding")  # prefix of this page's filters in the URL and session state
 METRICS = ("aid_funding", "aid_projects")
@@ -24,7 +24,8 @@ def render() -> None:
     recipients = data.funding_by_period_region()  # all recipient cells, to offer only regions that have figures
     region_opts = [r for r in regs["region_id"] if r in set(recipients["region_id"])]
     period_opts = list(per["period"])
-    defaults = {"metric": "aid_funding", "periods": [p for p in period_opts if p != "十四五"] or period_opts,
+    with_data = set(recipients["period"])  # five-year periods with a stated total or years of the default metric
+    defaults = {"metric": "aid_funding", "periods": [p for p in period_opts if p in with_data] or period_opts,
                 "regions": []}
     state.page_state(PAGE, defaults, {"metric": list(mets["metric_id"]), "periods": period_opts,
                                       "regions": region_opts})
@@ -53,17 +54,27 @@ def render() -> None:
     if df.empty:
         return
 
-    tabs = st.tabs([t("grouped"), t("across"), t("shares"), t("per_project"), t("annualised")])
-    with tabs[0]:
+    yearly = data.year_cells(metric_id=s["metric"], regions=s["regions"] or None, recipients_only=True)
+    grouped, by_year, across, shares, per_project, annualised = st.tabs(
+        [t("grouped"), t("year_view"), t("across"), t("shares"), t("per_project"), t("annualised")])
+    with grouped:
         charts.show(charts.bars_by_region(df, f"{mname} · {t('grouped')}", unit_zh, unit_en, dec),
                     key="funding_grouped")
-    with tabs[1]:
+        coverage_note(df)
+    with by_year:  # the year view beside the period view, in the same region colours
+        if yearly.empty:
+            empty_state(t("no_year_data", metric=mname))
+        else:
+            charts.show(charts.bars_by_region(yearly, f"{mname} · {t('year_view')}", unit_zh, unit_en, dec),
+                        key="funding_years")
+            st.caption(t("year_view_note"))
+    with across:
         fig = charts.bars_by_region(df, f"{mname} · {t('across')}", unit_zh, unit_en, dec, kind="line")
         charts.show(fig, key="funding_across")
-    with tabs[2]:
+    with shares:
         sh = data.shares(metric_id=s["metric"], periods=periods, regions=s["regions"] or None)
         charts.show(charts.share_bars(sh, f"{mname} · {t('share_of_period')}"), key="funding_shares")
-    with tabs[3]:
+    with per_project:
         pp = data.per_project(periods=periods, regions=s["regions"] or None)
         pp = pp[pp["region_level"] != "scope"]
         if pp.empty:
@@ -74,7 +85,7 @@ def render() -> None:
             unit = t("per_project_unit")
             charts.show(charts.bars_by_region(pp, f"{t('per_project')} ({unit})", "万元", unit, 1,
                                               y_unit=unit), key="funding_per_project")
-    with tabs[4]:
+    with annualised:
         an = data.annualised(metric_id=s["metric"], periods=periods, regions=s["regions"] or None)
         an = an[an["region_level"] != "scope"]
         unit = t("per_year", unit=fmt.unit_label(unit_zh, unit_en, lang()))
@@ -87,9 +98,11 @@ def render() -> None:
     pick = st.selectbox(t("drill_pick"), list(cells), key=f"{PAGE}_drill", format_func=lambda k: cells[k])
     if pick:
         period, region = pick.split("|")
-        detail = data.figure_search(periods=[period], regions=[region], limit=DRILL_ROWS)
+        # the figures behind the cell: the period's own and those of its years and ranges
+        detail = data.figure_search(periods=data.period_members(period=period), regions=[region], limit=DRILL_ROWS)
         detail["source"] = detail["plan_id"].fillna(detail["upload_file"])
         detail["period_zh"] = detail["period_en"] = detail["period"]
+        coverage_note(df[(df["period"] == period) & (df["region_id"] == region)])
         figures_table(detail, key="funding_drill_table")
 
 

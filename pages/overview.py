@@ -3,11 +3,12 @@ from __future__ import annotations
 
 import streamlit as st
 
+from common import dictionaries as d
 from common.pages import param_prefix
 from metrics import formatting as fmt
 from ui import charts, data, frame, state, views_panel
 from ui.i18n import STRINGS, lang, t
-from ui.widgets import empty_state, table
+from ui.widgets import coverage_note, coverage_text, empty_state, table
 
 PAGE = param_prefix("overview")  # prefix of this page's filters in the URL and session state
 STATED_SHOWN = 20  # the plans state a handful; a big upload could add thousands
@@ -18,7 +19,7 @@ def render() -> None:
     st.title(t("nav_overview"))
     per = data.five_year_periods()
     options = list(per["period"])
-    defaults = {"period": "十二五" if "十二五" in options else options[-1]}
+    defaults = {"period": d.default_period() if d.default_period() in options else options[-1]}
     state.page_state(PAGE, defaults, {"period": options})
     names = dict(zip(per["period"], per[f"label_{lang()}"]))
     if state.show_filters():
@@ -35,9 +36,13 @@ def render() -> None:
         value = fmt.with_unit(r["value_base"], r["qualifier"], r["display_unit_zh"], r["display_unit_en"],
                               r["decimals"], lang())
         delta = None
-        if r["basis"] != "missing" and r["prev_value_base"] == r["prev_value_base"] and r["prev_value_base"]:
+        if r["basis"] != "missing" and r["prev_value_base"] == r["prev_value_base"] and r["prev_value_base"] \
+                and r["complete"] and r["prev_complete"]:  # a partial period is not compared with a whole one
             delta = f"{t('vs_prev', p=r['prev_period'])} {fmt.ratio(r['value_base'] / r['prev_value_base'], lang())}"
         basis = {"stated": t("stated_total"), "sum": t("sum_of_regions", n=r["n_parts"])}.get(r["basis"], "")
+        cover = coverage_text(r)
+        if cover:
+            basis = f"{basis} · {cover}"
         c.metric(name, value, delta=delta, delta_color="off", help=basis or None)
         if basis:
             c.caption(basis)
@@ -49,10 +54,20 @@ def render() -> None:
 
     st.subheader(t("funding_by_period"))
     df = data.funding_by_period_region(metric_id="aid_funding")
-    if df.empty:
-        empty_state(t("no_data"))
-    else:
-        charts.show(charts.bars_by_region(df, t("funding_by_period"), "亿元", "CNY 100m", 2), key="overview_chart")
+    yearly = data.year_cells(metric_id="aid_funding", recipients_only=True)
+    tabs = st.tabs([t("funding_by_period"), t("year_view")]) if len(yearly) else [st.container()]
+    with tabs[0]:
+        if df.empty:
+            empty_state(t("no_data"))
+        else:
+            charts.show(charts.bars_by_region(df, t("funding_by_period"), "亿元", "CNY 100m", 2),
+                        key="overview_chart")
+            coverage_note(df)
+    if len(yearly):
+        with tabs[1]:
+            charts.show(charts.bars_by_region(yearly, f"{t('funding_by_period')} · {t('year_view')}", "亿元",
+                                              "CNY 100m", 2), key="overview_year_chart")
+            st.caption(t("year_view_note"))
 
     st.subheader(t("stated_changes"))
     g = data.growth(metric_id="aid_funding")

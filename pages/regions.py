@@ -6,53 +6,77 @@ import streamlit as st
 from common import settings
 from common.pages import param_prefix
 from metrics import formatting as fmt
-from ui import charts, data, frame, state, views_panel
+from ui import access, charts, data, frame, state, views_panel
 from ui.i18n import lang, t
-from ui.widgets import empty_state
+from ui.widgets import coverage_text, empty_state
 
 PAGE = param_prefix("regions")  # prefix of this page's filters in the URL and session state
 DETAIL_ROWS = 60  # the plans state a few per region; the rest are on the sources page
+METRICS = ("aid_funding", "aid_projects")
+
+
+def _period_options(metric_ids) -> tuple[list[str], dict[str, str]]:
+    """Five-year periods with figures of these metrics (their years' included), then the single years."""
+    per = data.five_year_periods()
+    have = set()
+    for m in metric_ids:
+        have |= set(data.period_cells(metric_id=m)["period"])
+    yrs = data.years()
+    yrs = yrs[yrs["period"].isin(set(data.year_cells(metric_id=list(metric_ids))["period"]))]
+    options = [p for p in per["period"] if p in have] + list(yrs["period"])
+    names = dict(zip(per["period"], per[f"label_{lang()}"])) | dict(zip(yrs["period"], yrs[f"label_{lang()}"]))
+    return options, names
 
 
 def render() -> None:
     views_panel.render("regions")
     st.title(t("nav_regions"))
     mets = data.metrics()
-    mets = mets[mets["metric_id"].isin(["aid_funding", "aid_projects"])]
+    mets = mets[mets["metric_id"].isin(METRICS)]
     regs = data.regions()
     pick_opts = [r for r in regs["region_id"]]
-    defaults = {"metric": "aid_funding", "pick": "xinjiang_kashgar" if "xinjiang_kashgar" in pick_opts else pick_opts[0]}
-    state.page_state(PAGE, defaults, {"metric": list(mets["metric_id"]), "pick": pick_opts})
+    metric_opts = list(mets["metric_id"])
+    # the period's default is the latest period with data for the metric the page will show
+    chosen = st.session_state.get(f"{PAGE}_metric") or st.query_params.get(f"{PAGE}_metric") or "aid_funding"
+    chosen = chosen if chosen in metric_opts else "aid_funding"
+    period_opts, pnames = _period_options(metric_opts)
+    latest = data.latest_period(metric_id=chosen)
+    defaults = {"metric": "aid_funding", "pick": "xinjiang_kashgar" if "xinjiang_kashgar" in pick_opts else pick_opts[0],
+                "period": latest if latest in period_opts else (period_opts[-1] if period_opts else "")}
+    state.page_state(PAGE, defaults, {"metric": metric_opts, "pick": pick_opts, "period": period_opts})
     mnames = dict(zip(mets["metric_id"], mets[f"name_{lang()}"]))
     rnames = dict(zip(regs["region_id"], regs[f"name_{lang()}"]))
     if state.show_filters():
-        c1, c2 = st.columns([1, 2])
-        c1.selectbox(t("metric"), list(mets["metric_id"]), key=f"{PAGE}_metric",
-                     format_func=lambda m: mnames.get(m, m))
-        c2.selectbox(t("pick_region"), pick_opts, key=f"{PAGE}_pick", format_func=lambda r: rnames.get(r, r))
+        c1, c2, c3 = st.columns([1, 1, 2])
+        c1.selectbox(t("metric"), metric_opts, key=f"{PAGE}_metric", format_func=lambda m: mnames.get(m, m))
+        c2.selectbox(t("period"), period_opts, key=f"{PAGE}_period", format_func=lambda p: pnames.get(p, p))
+        c3.selectbox(t("pick_region"), pick_opts, key=f"{PAGE}_pick", format_func=lambda r: rnames.get(r, r))
     s = state.sync(PAGE, defaults)
     info = data.metric_info(metric_id=s["metric"])
     unit_zh, unit_en, dec = info["display_unit_zh"], info["display_unit_en"], info["decimals"]
-    summary = data.region_summary(metric_id=s["metric"])
-    summary = summary[summary["level"] != "scope"]
+    mname = info[f"name_{lang()}"]
+    period = s["period"]
+    plabel = pnames.get(period, period)
+    summary = data.region_summary(metric_id=s["metric"], period=period) if period else None
+    summary = summary[summary["level"] != "scope"] if summary is not None else None
 
-    if settings.get_bool("show_map"):
-        if summary.empty:
-            empty_state(t("no_data"))
-        else:
-            title = f"{info[f'name_{lang()}']} ({fmt.unit_label(unit_zh, unit_en, lang())})"
-            charts.show(charts.china_map(summary, title, unit_zh, unit_en, dec, highlight=s["pick"]),
-                        source=charts.map_caption() + " · " + t("source_plans"), caption=charts.map_caption(),
-                        key="region_map")
-    else:
+    if summary is None or summary.empty:
+        empty_state(t("no_data_region_period", period=plabel or "—", metric=mname))
+    elif settings.get_bool("show_map"):
+        title = t("map_period", metric=mname, unit=fmt.unit_label(unit_zh, unit_en, lang()), period=plabel)
+        charts.show(charts.china_map(summary, title, unit_zh, unit_en, dec, highlight=s["pick"]),
+                    source=charts.map_caption() + " · " + t("source_plans"), caption=charts.map_caption(),
+                    key="region_map")
+    if not settings.get_bool("show_map"):
         st.caption(t("map_hidden"))
 
-    st.subheader(t("tiles"))
+    st.subheader(t("tiles_period", period=plabel))
     cols = st.columns(4)
-    for i, r in enumerate(summary.itertuples()):
-        value = fmt.with_unit(r.value_base, r.qualifier, unit_zh, unit_en, dec, lang())
-        cols[i % 4].metric(getattr(r, f"name_{lang()}"), value, help=r.period)
-        cols[i % 4].caption(r.period)
+    for i, r in enumerate(summary.to_dict("records") if summary is not None else []):
+        value = fmt.with_unit(r["value_base"], r["qualifier"], unit_zh, unit_en, dec, lang())
+        cover = coverage_text(r)
+        cols[i % 4].metric(r[f"name_{lang()}"], value, help=cover or plabel)
+        cols[i % 4].caption(cover or plabel)
 
     region = s["pick"]
     st.subheader(t("region_figures", r=rnames.get(region, region)))
@@ -71,8 +95,9 @@ def render() -> None:
         for r in sub.to_dict("records"):
             value = fmt.with_unit(r["value_base"], r["qualifier"], r["display_unit_zh"], r["display_unit_en"],
                                   r["decimals"], lang())
-            st.markdown(f"- {r[f'metric_{lang()}']}: **{value}** — {r['source']}")
-            st.caption(f"“{r['quote']}”")
+            st.markdown(f"- {r[f'metric_{lang()}']}: **{value}** — {access.md(r['source'])}")  # file names: text
+            if isinstance(r["quote"], str) and r["quote"]:  # uploaded rows have no sentence
+                st.caption(f"“{access.md(r['quote'])}”")
 
 
 frame.show(render)

@@ -1,21 +1,19 @@
 """审核: staff confirm, correct or reject figures extracted from newly added documents (behind the upload credential)."""
 from __future__ import annotations
 
-import hmac
 import html
 
 import pandas as pd
 import streamlit as st
 
 from common import dictionaries as d
-from common import settings
 from common.messages import CodedError
 from common.pages import param_prefix
 from loaders.review import CONFIRMED, CORRECTED, REJECTED, Correction, decide_figure, history
 from metrics import formatting as fmt
 from metrics.review import STATUSES, split_quote
 from store import db
-from ui import data, frame, state
+from ui import access, data, frame, state
 from ui.data import connection
 from ui.i18n import lang, t
 from ui.widgets import table
@@ -34,21 +32,12 @@ _FLASH = "_review_flash"
 _FOR = "_review_for"  # the figure the correction widgets were seeded for
 
 
-def _access() -> str | None:
-    """The reviewer's name when the visitor may review (the upload credential, or none configured, with a
-    warning), else None. Same behaviour as the upload page's gate; one function so a shared gate can replace it."""
-    password = settings.get("uploader_password")
-    if not password:
-        st.warning(t("review_no_password"))
-    else:
-        typed = st.text_input(t("review_password"), type="password", key="review_password")
-        if not typed:
-            st.info(t("review_password_prompt"))
-            return None
-        if not hmac.compare_digest(typed.encode("utf-8"), password.encode("utf-8")):
-            st.error(t("review_password_wrong"))
-            return None
-    return st.text_input(t("reviewer"), key="review_reviewer", placeholder=t("reviewer_placeholder")).strip()
+def _access() -> bool:
+    """The shared credential gate (ui.access, the upload credential) and the reviewer's name field."""
+    if not access.gate(key="review_password"):
+        return False
+    access.person_input(key="review_reviewer", label_key="reviewer")
+    return True
 
 
 def _status(s: str) -> str:
@@ -97,29 +86,31 @@ def _periods(current: str) -> tuple[list[str], dict[str, str]]:
     return order, {p: infos[p][f"label_{lang()}"] for p in order}
 
 
-def _decide(r, decision: str, reviewer: str, correction: Correction | None = None) -> None:
+def _decide(r, decision: str, correction: Correction | None = None) -> None:
     note = st.session_state.get("review_note") or None
     try:
-        decide_figure(r["figure_id"], decision, reviewer, correction, note)
+        access.require_write("review")  # the credential, checked again right before the write
+        # a review always names its reviewer (decide() refuses an empty name), even where writes are open
+        decide_figure(r["figure_id"], decision, access.person() or "", correction, note)
     except CodedError as exc:
         st.error(exc.message(lang()))
         return
-    except (db.DatabaseBusy, db.DatabaseMissing) as exc:
-        st.error(str(exc))
+    except db.WRITE_ERRORS as exc:
+        st.error(exc.message(lang()) if hasattr(exc, "message") else str(exc))
         return
     st.session_state[_FLASH] = t("review_saved", f=r["figure_id"], s=_status(decision))
     st.session_state.pop(_FOR, None)
     st.rerun()
 
 
-def _actions(r, reviewer: str) -> None:
+def _actions(r) -> None:
     _seed(r)
     c1, c2, c3 = st.columns([1, 1, 2])
     c3.text_input(t("review_note"), key="review_note")  # read by _decide from session state
     if c1.button(t("review_confirm"), key="review_confirm", type="primary", icon=":material/check:"):
-        _decide(r, CONFIRMED, reviewer)
+        _decide(r, CONFIRMED)
     if c2.button(t("review_reject"), key="review_reject", icon=":material/block:"):
-        _decide(r, REJECTED, reviewer)
+        _decide(r, REJECTED)
 
     st.markdown(f"**{t('review_correction')}**")
     regs, mets = d.regions(), d.metrics()  # any place or metric of the dictionaries, not only those charted
@@ -137,7 +128,7 @@ def _actions(r, reviewer: str) -> None:
                                 period=period if period != r["period"] else None,
                                 metric_id=metric if metric != r["metric_id"] else None,
                                 value=value.strip() or None)
-        _decide(r, CORRECTED, reviewer, correction)
+        _decide(r, CORRECTED, correction)
 
 
 def _log(plan_id: str) -> None:
@@ -164,8 +155,7 @@ def _orphans() -> None:
 def render() -> None:
     st.title(t("nav_review"))
     st.caption(t("review_intro"))
-    reviewer = _access()
-    if reviewer is None:
+    if not _access():
         return
     if msg := st.session_state.pop(_FLASH, None):
         st.success(msg)
@@ -212,8 +202,8 @@ def render() -> None:
                     f"{r['extracted_period']} · {r['extracted_metric_id']}")
     if isinstance(r.get("reviewer"), str) and r["reviewer"]:
         when = pd.Timestamp(r["reviewed_at"]).strftime("%Y-%m-%d %H:%M")
-        st.caption(t("review_decided", s=_status(r["review_status"]), who=r["reviewer"], when=when))
-    _actions(r, reviewer)
+        st.caption(t("review_decided", s=_status(r["review_status"]), who=access.md(r["reviewer"]), when=when))
+    _actions(r)
     _log(s["plan"])
 
 

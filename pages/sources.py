@@ -11,7 +11,7 @@ from common.pages import param_prefix
 from common.safe_csv import to_csv_bytes, to_xlsx_bytes
 from metrics import formatting as fmt
 from metrics import queries
-from ui import data, frame, state, views_panel
+from ui import access, data, frame, state, views_panel
 from ui.data import connection
 from ui.i18n import STRINGS, lang, t
 from ui.widgets import empty_state, table
@@ -57,16 +57,17 @@ def _downloads(filters: dict, n: int) -> None:
 def _context(figure_id: str) -> None:
     ctx = data.figure_context(figure_id=figure_id)
     if not ctx:
-        st.caption(t("figure_not_found", i=figure_id))
+        st.caption(t("figure_not_found", i=access.md(figure_id)))  # typed by the visitor: text
         return
     e = html.escape
-    st.caption(f"{t('source')}: {ctx.get('title') or ctx.get('upload_file') or ''} · {ctx.get('section') or ''}")
+    where = access.md(ctx.get("title") or ctx.get("upload_file") or "")  # an uploaded file's name is user text
+    st.caption(f"{t('source')}: {where} · {access.md(ctx.get('section') or '')}")
     st.html(f'<div class="aid-context">…{e(ctx["before"])}<span class="aid-quote">{e(ctx["quote_before"])}'
             f'<mark class="aid-span">{e(ctx["span"])}</mark>{e(ctx["quote_after"])}</span>{e(ctx["after"])}…</div>')
     if isinstance(ctx.get("reviewer"), str) and ctx["reviewer"]:  # who confirmed or corrected it, and when
         when = pd.Timestamp(ctx["reviewed_at"]).strftime("%Y-%m-%d %H:%M")
-        st.caption(t("review_decided", s=t(f"review_status_{ctx['review_status']}"), who=ctx["reviewer"], when=when)
-                   + (f" · {t('review_extracted')}: {ctx['extracted_number_text']}"
+        st.caption(t("review_decided", s=t(f"review_status_{ctx['review_status']}"), who=access.md(ctx["reviewer"]), when=when)
+                   + (f" · {t('review_extracted')}: {access.md(ctx['extracted_number_text'])}"
                       if ctx["review_status"] == "corrected" else ""))
 
 

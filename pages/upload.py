@@ -1,43 +1,39 @@
-"""上传数据: staff upload figures from Excel/CSV — check, preview, commit as a batch, list and undo batches."""
+"""上传数据 / Upload data: staff upload figures from Excel/CSV — check, preview, commit as a batch, list and undo batches."""
 from __future__ import annotations
 
-import hmac
+import hashlib
 
 import pandas as pd
 import streamlit as st
 
+from common import dictionaries as d
 from common import settings
+from common.messages import CodedError
 from common.safe_csv import to_csv_bytes, to_xlsx_bytes
 from loaders.upload import REPLACE, SKIP, UploadError, commit, history, prepare, template_bytes, undo
 from store import db
-from ui import frame
+from ui import access, frame
 from ui.data import connection
+from ui.i18n import lang, t
 
-CHOICES = {"替换": REPLACE, "跳过": SKIP}
-PREVIEW_COLUMNS = {"sheet": "工作表", "row_number": "行", "period": "期间", "region_zh": "地区", "metric_zh": "指标",
-                   "number_text": "数值(文件)", "unit": "单位", "qualifier": "限定词", "old": "现有数值", "note": "来源或备注"}
+PREVIEW_FIELDS = ["sheet", "row_number", "cell", "period", "region", "metric", "number_text", "unit", "qualifier",
+                  "old", "note"]
+_DONE = "_upload_done"      # (sha256, batch) of the file just committed: its state replaces the duplicate warning
+_ASK_UNDO = "_upload_ask_undo"
+_ERRORS = (UploadError, access.AccessDenied, *db.WRITE_ERRORS)
 
 
-def _gate() -> bool:
-    """True when the visitor may upload: the configured password, or none configured (with a warning)."""
-    password = settings.get("uploader_password")
-    if not password:
-        st.warning("未配置上传口令：任何能打开本页的人都可以上传和撤销数据。请在部署时设置 AID_UPLOADER_PASSWORD。")
-        return True
-    typed = st.text_input("上传口令", type="password", key="upload_password")
-    if not typed:
-        st.info("请输入上传口令。")
-        return False
-    if not hmac.compare_digest(typed.encode("utf-8"), password.encode("utf-8")):
-        st.error("口令不正确。")
-        return False
-    return True
+def _say(exc: Exception) -> str:
+    """An error in the user's language: coded errors by their code, the store's by their own text."""
+    if isinstance(exc, (CodedError, db.DiskFull)):
+        return exc.message(lang())
+    return str(exc)
 
 
 def _preview(data: bytes, name: str):
-    """Validation is the slow part; keep the result for this file and this database snapshot."""
+    """Reading and validation are the slow part; keep the result for this file and this database snapshot."""
     path = str(db.db_path())
-    key = (name, len(data), hash(data), db.snapshot_token(path))
+    key = (name, len(data), hashlib.sha256(data).hexdigest(), db.snapshot_token(path))
     cached = st.session_state.get("_upload_preview")
     if cached and cached[0] == key:
         return cached[1]
@@ -46,113 +42,162 @@ def _preview(data: bytes, name: str):
     return pv
 
 
-def _labelled(rows: pd.DataFrame) -> pd.DataFrame:
-    from common import dictionaries as d
+def _text_table(df: pd.DataFrame) -> pd.DataFrame:
+    """Blank, not None/nan/NaT, wherever a cell is missing (tables show text, staff read them)."""
+    out = df.astype(object)
+    return out.where(out.notna(), "")
 
+
+def _labelled(rows: pd.DataFrame) -> pd.DataFrame:
+    language = lang()
     out = rows.copy()
-    out["region_zh"] = out["region_id"].map(dict(zip(d.regions()["region_id"], d.regions()["name_zh"])))
-    out["metric_zh"] = out["metric_id"].map(dict(zip(d.metrics()["metric_id"], d.metrics()["name_zh"])))
-    out["unit"] = [u if not str(t).endswith(u) else "" for t, u in zip(out["number_text"], out["unit"])]
-    return out.reindex(columns=list(PREVIEW_COLUMNS)).rename(columns=PREVIEW_COLUMNS)
+    regions, metrics = d.regions(), d.metrics()
+    out["region"] = out["region_id"].map(dict(zip(regions["region_id"], regions[f"name_{language}"])))
+    out["metric"] = out["metric_id"].map(dict(zip(metrics["metric_id"], metrics[f"name_{language}"])))
+    if language == "en":
+        labels = {p: d.period_info(p)["label_en"] for p in set(out["period"])}
+        out["period"] = out["period"].map(labels)
+    out["unit"] = [u if not str(tx).endswith(str(u)) else "" for tx, u in zip(out["number_text"], out["unit"])]
+    if "cell" not in out:
+        out["cell"] = ""
+    fields = [f for f in PREVIEW_FIELDS if f != "cell" or out["cell"].fillna("").astype(bool).any()]
+    out = out.reindex(columns=fields)
+    return _text_table(out.rename(columns={f: t(f"up_col_{f}") for f in fields}))
+
+
+def _errors(pv) -> None:
+    table = pv.error_table(lang())
+    st.error(t("up_errors", n=len(table)))
+    st.dataframe(table.astype(object).where(table.notna(), ""), hide_index=True, key="upload_errors")
+    c1, c2 = st.columns(2)
+    c1.download_button(t("up_errors_csv"), to_csv_bytes(table), t("up_errors_file") + ".csv", "text/csv",
+                       key="upload_errors_csv")
+    c2.download_button(t("up_errors_xlsx"), to_xlsx_bytes({t("up_errors_sheet"): table}),
+                       t("up_errors_file") + ".xlsx", key="upload_errors_xlsx")
 
 
 def _show_preview(pv) -> None:
-    for note in pv.notes:
-        st.caption(note)
+    for note in pv.note_texts(lang()):
+        st.caption(access.md(note))
     if not pv.errors.empty:
-        st.error(f"发现 {len(pv.errors)} 处错误，整个文件未导入。请改正后重新上传。")
-        st.dataframe(pv.errors, hide_index=True, key="upload_errors")
-        c1, c2 = st.columns(2)
-        c1.download_button("下载错误表 (CSV)", to_csv_bytes(pv.errors), "上传错误.csv", "text/csv",
-                           key="upload_errors_csv")
-        c2.download_button("下载错误表 (Excel)", to_xlsx_bytes({"错误": pv.errors}), "上传错误.xlsx",
-                           key="upload_errors_xlsx")
+        _errors(pv)
         return
-    if pv.duplicate_of is not None:
-        st.error(f"这个文件(内容完全相同)已经作为批次 {pv.duplicate_of} 导入过，不能重复导入。"
-                 f"如需重新导入，请先在下方撤销批次 {pv.duplicate_of}。")
+    done = st.session_state.get(_DONE)
+    if done and done[0] == pv.sha256:
+        st.info(t("up_just_done", batch=done[1]))  # the success state of this file, not a duplicate warning
         return
     n_add, n_conf, n_same = pv.count("add"), pv.count("conflict"), pv.count("same")
+    if pv.duplicate_of is not None and not n_conf:
+        st.error(t("upload_duplicate", batch=pv.duplicate_of))
+        return
     c1, c2, c3 = st.columns(3)
-    c1.metric("新增", n_add)
-    c2.metric("与现有数值不同(需选择)", n_conf)
-    c3.metric("与现有数值相同(不再导入)", n_same)
+    c1.metric(t("up_n_add"), n_add)
+    c2.metric(t("up_n_conflict"), n_conf)
+    c3.metric(t("up_n_same"), n_same)
     labelled = _labelled(pv.rows)
     status = pv.rows["status"].to_numpy()
-    tabs = st.tabs(["新增", "将更改(现有 → 文件)", "相同"])
+    old = t("up_col_old")
+    tabs = st.tabs([t("up_tab_add"), t("up_tab_change"), t("up_tab_same")])
     with tabs[0]:
-        st.dataframe(labelled[status == "add"].drop(columns="现有数值"), hide_index=True, key="upload_add")
+        st.dataframe(labelled[status == "add"].drop(columns=old), hide_index=True, key="upload_add")
     with tabs[1]:
         st.dataframe(labelled[status == "conflict"], hide_index=True, key="upload_change")
     with tabs[2]:
         st.dataframe(labelled[status == "same"], hide_index=True, key="upload_same")
     choice = SKIP
     if n_conf:
-        picked = st.radio(f"{n_conf} 行与系统中现有数值不同，如何处理？", list(CHOICES), index=1,
-                          key="upload_conflicts", horizontal=True)
-        choice = CHOICES[picked]
-    if n_add == 0 and (n_conf == 0 or choice == SKIP):
-        st.info("没有需要写入的数据。")
+        choices = {t("up_replace"): REPLACE, t("up_skip"): SKIP}
+        if pv.duplicate_of is not None:
+            st.warning(t("up_duplicate_replace", batch=pv.duplicate_of))
+        picked = st.radio(t("up_conflict_q", n=n_conf), list(choices), index=1, key="upload_conflicts",
+                          horizontal=True)
+        choice = choices.get(picked, SKIP)
+    asserted = int(pv.rows["same_ids"].map(bool).sum()) if "same_ids" in pv.rows else 0
+    if (n_add == 0 and (n_conf == 0 or choice == SKIP) and not asserted) or (
+            pv.duplicate_of is not None and choice == SKIP):
+        st.info(t("upload_nothing_new", same=n_same, skipped=n_conf if choice == SKIP else 0))
         return
-    if st.button("确认导入", type="primary", key="upload_commit"):
+    if st.button(t("up_commit"), type="primary", key="upload_commit"):
         try:
-            result = commit(pv, None, choice, st.session_state.get("upload_uploader") or None)
-        except (UploadError, db.DatabaseBusy) as exc:
-            st.error(str(exc))
+            who = access.require_write("upload")
+            result = commit(pv, None, choice, who)
+        except _ERRORS as exc:
+            st.error(_say(exc))
             return
         st.session_state.pop("_upload_preview", None)
-        st.session_state["upload_last"] = (f"已导入批次 {result.batch_id}：新增 {result.n_added} 行，替换 "
-                                           f"{result.n_replaced} 行，跳过 {result.n_skipped} 行。数据已在各页面生效。")
+        if result.committed:
+            st.session_state[_DONE] = (pv.sha256, result.batch_id)
+        st.session_state["upload_last"] = ("success" if result.committed else "info", result.message(lang()))
         st.rerun()
 
 
 def _history() -> None:
-    st.subheader("上传历史")
+    st.subheader(t("up_history"))
     con = connection()  # the app's cached snapshot connection: opening the file each rerun grows with its size
     try:
-        hist = history(con)
+        hist = history(con, lang())
     finally:
         con.close()
     if hist.empty:
-        st.caption("还没有上传过数据。")
+        st.caption(t("up_no_history"))
         return
-    st.dataframe(hist, hide_index=True, key="upload_history")
-    live = hist.loc[hist["状态"] == "有效", "批次"].tolist()
+    st.dataframe(_text_table(hist), hide_index=True, key="upload_history")
+    batch_col, file_col, status_col = hist.columns[0], hist.columns[1], t("up_col_status")
+    live = hist.loc[hist[status_col] == t("up_status_live"), batch_col].tolist()
     if not live:
         return
-    names = dict(zip(hist["批次"], hist["文件"]))
-    batch = st.selectbox("撤销批次", live, key="undo_batch", format_func=lambda b: f"批次 {b} · {names[b]}")
-    if st.button("撤销所选批次", key="undo_confirm"):
+    names = dict(zip(hist[batch_col], hist[file_col]))
+    batch = st.selectbox(t("up_undo_pick"), live, key="undo_batch",
+                         format_func=lambda b: t("up_batch_label", batch=b, file=names[b]))
+    asked = st.session_state.get(_ASK_UNDO)
+    if asked != batch:
+        if st.button(t("up_undo"), key="undo_ask"):
+            st.session_state[_ASK_UNDO] = batch
+            st.rerun()
+        return
+    st.warning(t("up_undo_confirm_q", batch=batch, file=access.md(names[batch])))
+    c1, c2 = st.columns(2)
+    cancel = c2.button(t("up_undo_no"), key="undo_cancel")
+    if c1.button(t("up_undo_yes", batch=batch), type="primary", key="undo_confirm"):
+        st.session_state.pop(_ASK_UNDO, None)
         try:
-            undo(int(batch), None, st.session_state.get("upload_uploader") or None)
-        except (UploadError, db.DatabaseBusy) as exc:
-            st.error(str(exc))
+            who = access.require_write("undo")
+            undo(int(batch), None, who)
+        except _ERRORS as exc:
+            st.error(_say(exc))
             return
         st.session_state.pop("_upload_preview", None)
-        st.session_state["upload_last"] = f"批次 {batch} 已撤销，它替换掉的数值已恢复。"
+        st.session_state.pop(_DONE, None)
+        st.session_state["upload_last"] = ("success", t("up_undone", batch=batch))
+        st.rerun()
+    if cancel:
+        st.session_state.pop(_ASK_UNDO, None)
         st.rerun()
 
 
 def render() -> None:
-    st.title("上传数据")
-    st.caption("从 Excel 或 CSV 文件批量导入数值。每次导入是一个批次，可在下方撤销。")
-    if not _gate():
+    st.title(t("nav_upload"))
+    st.caption(t("up_intro"))
+    if not access.gate(key="upload_password"):
         return
-    if msg := st.session_state.pop("upload_last", None):
-        st.success(msg)
-    st.download_button("下载上传模板 (Excel)", template_bytes(), "对口支援数据上传模板.xlsx",
+    if flash := st.session_state.pop("upload_last", None):
+        kind, message = flash if isinstance(flash, tuple) else ("success", flash)
+        (st.success if kind == "success" else st.info)(message)
+    st.download_button(t("up_template"), template_bytes(), t("up_template_file"),
                        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", key="upload_template")
-    st.text_input("上传人", key="upload_uploader", placeholder="姓名(记录在上传历史中)")
+    access.person_input(key="upload_uploader")
+    st.caption(t("up_rule"))
     limit = settings.get_float("max_upload_mb")
-    up = st.file_uploader(f"选择文件(.xlsx / .xls / .csv，不超过 {limit:g} MB)", type=["xlsx", "xls", "csv"],
-                          key="upload_file")
+    up = st.file_uploader(t("up_choose", mb=f"{limit:g}"), type=["xlsx", "xlsm", "xls", "csv"], key="upload_file")
     if up is not None:
         try:
             pv = _preview(up.getvalue(), up.name)
         except (UploadError, db.DatabaseBusy, db.DatabaseMissing) as exc:
-            st.error(str(exc))
+            st.error(_say(exc))
         else:
             _show_preview(pv)
+    else:
+        st.session_state.pop(_DONE, None)
     _history()
 
 

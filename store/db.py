@@ -20,7 +20,7 @@ import duckdb
 
 from common import settings
 
-SCHEMA_VERSION = "2"  # 2: plans.review, figure_reviews, review columns in v_figures
+SCHEMA_VERSION = "3"  # 2: periods.five_year / dashboard, regions.role; 3: plans.review, figure_reviews
 
 SCHEMA_SQL = """
 CREATE TABLE IF NOT EXISTS plans (
@@ -49,7 +49,9 @@ CREATE TABLE IF NOT EXISTS periods (
     start_year INTEGER NOT NULL,
     end_year   INTEGER NOT NULL,
     n_years    INTEGER NOT NULL,
-    sort       INTEGER NOT NULL
+    sort       INTEGER NOT NULL,
+    five_year  VARCHAR,                   -- the five-year period holding it (itself, its year, a range inside it)
+    dashboard  BOOLEAN                    -- a five-year period the dashboard offers (periods.csv)
 );
 CREATE TABLE IF NOT EXISTS regions (
     region_id VARCHAR PRIMARY KEY,
@@ -64,7 +66,8 @@ CREATE TABLE IF NOT EXISTS regions (
     adcode    VARCHAR,
     color     VARCHAR,
     sort      INTEGER,
-    note      VARCHAR
+    note      VARCHAR,
+    role      VARCHAR                    -- total | cooperation | enterprise | recipient (| joins several)
 );
 CREATE TABLE IF NOT EXISTS region_members (
     group_id  VARCHAR NOT NULL,
@@ -160,6 +163,10 @@ CREATE TABLE IF NOT EXISTS supersessions (  -- figures a batch replaced; undoing
     batch_id  INTEGER NOT NULL,
     figure_id VARCHAR NOT NULL
 );
+CREATE TABLE IF NOT EXISTS assertions (     -- batch figures a later batch stated again (same value, not stored twice)
+    batch_id  INTEGER NOT NULL,
+    figure_id VARCHAR NOT NULL
+);
 CREATE TABLE IF NOT EXISTS figure_reviews (  -- staff decisions on plan figures; the latest per span wins
     review_id   INTEGER PRIMARY KEY,
     plan_id     VARCHAR NOT NULL,         -- a figure's identity across rebuilds: plan and span of its number
@@ -192,7 +199,7 @@ CREATE TABLE IF NOT EXISTS saved_views (
 
 # Tables whose rows come from people, not from data/plans: a rebuild carries them over, together with
 # the uploaded rows of `figures`.
-USER_TABLES: tuple[str, ...] = ("batches", "supersessions", "saved_views", "figure_reviews")
+USER_TABLES: tuple[str, ...] = ("batches", "supersessions", "assertions", "saved_views", "figure_reviews")
 
 # columns added to tables after their first release: a file from an older build gains them on its next write
 MIGRATIONS_SQL = """
@@ -249,18 +256,21 @@ WITH d AS (
 )
 SELECT f.*,
        r.name_zh AS region_zh, r.name_en AS region_en, r.level AS region_level, r.color AS region_color,
-       r.sort AS region_sort,
+       r.sort AS region_sort, r.role AS region_role,
        m.name_zh AS metric_zh, m.name_en AS metric_en, m.unit_family, m.category,
        p.label_zh AS period_zh, p.label_en AS period_en, p.n_years, p.sort AS period_sort,
-       p.start_year, p.end_year
+       p.start_year, p.end_year, p.kind AS period_kind, p.five_year
 FROM f
 LEFT JOIN regions r USING (region_id)
 LEFT JOIN metrics m USING (metric_id)
 LEFT JOIN periods p USING (period)
--- current figures only: not replaced by a live upload batch, not from an undone batch
+-- current figures only: not replaced by a live upload batch, and not from an undone batch unless a live batch
+-- asserts the same figure (a figure stays until the last batch stating it is undone)
 WHERE f.figure_id NOT IN (SELECT s.figure_id FROM supersessions s JOIN batches b USING (batch_id)
                           WHERE b.undone_at IS NULL)
-  AND (f.batch_id IS NULL OR f.batch_id NOT IN (SELECT batch_id FROM batches WHERE undone_at IS NOT NULL));
+  AND (f.batch_id IS NULL OR f.batch_id NOT IN (SELECT batch_id FROM batches WHERE undone_at IS NOT NULL)
+       OR f.figure_id IN (SELECT a.figure_id FROM assertions a JOIN batches b USING (batch_id)
+                          WHERE b.undone_at IS NULL));
 
 -- what the dashboard charts: rejected figures never; unreviewed ones unless a reader's connection set
 -- the variable hide_unreviewed (metrics.queries.hide_unreviewed)
@@ -276,6 +286,27 @@ class DatabaseBusy(RuntimeError):
 
 class DatabaseMissing(RuntimeError):
     pass
+
+
+class DiskFull(RuntimeError):
+    """Too little free space beside the database for the copy a write needs; nothing was changed."""
+
+    def __init__(self, need_mb: float, free_mb: float):
+        from common.messages import text
+
+        self.code, self.params = "upload_disk_full", {"need": f"{need_mb:,.0f}", "free": f"{free_mb:,.0f}"}
+        super().__init__(text(self.code, "zh", **self.params))
+
+    def message(self, lang: str = "zh") -> str:
+        from common.messages import text
+
+        return text(self.code, lang, **self.params)
+
+
+# what a failed write raises (the live file is unchanged in every case)
+WRITE_ERRORS: tuple[type[Exception], ...] = (DatabaseBusy, DatabaseMissing, DiskFull)
+# free space kept beyond the copy itself (DuckDB's WAL and checkpoint need room too)
+DISK_MARGIN_MB = 16
 
 
 def db_path(path: str | os.PathLike | None = None) -> Path:
@@ -343,6 +374,30 @@ def writer_lock(path: str | os.PathLike | None = None, timeout: float | None = N
             lock_file.close()
 
 
+def remove_stale_copies(live: Path) -> list[Path]:
+    """Deletes temporary copies left by writers that were killed (call holding the writer lock).
+
+    Holding the lock proves that no other writer is running, so every copy beside the file is abandoned.
+    """
+    removed = []
+    for f in live.parent.glob(f".{live.name}.tmp-*"):
+        try:
+            f.unlink()
+            removed.append(f)
+        except (FileNotFoundError, IsADirectoryError, PermissionError):
+            continue
+    return removed
+
+
+def check_free_space(live: Path, extra_bytes: int = 0) -> None:
+    """Raises DiskFull unless the folder has room for a copy of the live file (plus a margin)."""
+    size = live.stat().st_size if live.exists() else 0
+    need = size * 1.1 + extra_bytes + DISK_MARGIN_MB * 1024 * 1024
+    free = shutil.disk_usage(live.parent).free
+    if free < need:
+        raise DiskFull(need / 1024 ** 2, free / 1024 ** 2)
+
+
 def _tmp_name(p: Path) -> Path:
     return p.with_name(f".{p.name}.tmp-{os.getpid()}-{time.monotonic_ns()}")
 
@@ -379,6 +434,8 @@ def write_transaction(path: str | os.PathLike | None = None,
     with writer_lock(live, timeout):
         if not live.exists():
             raise DatabaseMissing(f"数据库不存在: {live}。请先运行 python -m loaders build。")
+        remove_stale_copies(live)
+        check_free_space(live)
         tmp = _tmp_name(live)
         shutil.copyfile(live, tmp)
         con = duckdb.connect(str(tmp))
@@ -405,6 +462,8 @@ def replace_database(build: Callable[[duckdb.DuckDBPyConnection, duckdb.DuckDBPy
     """
     live = db_path(path)
     with writer_lock(live, timeout):
+        remove_stale_copies(live)
+        check_free_space(live)
         tmp = _tmp_name(live)
         con = duckdb.connect(str(tmp))
         try:

@@ -94,3 +94,74 @@ def test_readme_commands_match_ci():
     ci = (ROOT / ".ci" / "run").read_text(encoding="utf-8")
     test_cmd = "python -m pytest -q"
     assert test_cmd in readme and ci.strip().splitlines()[-1] == test_cmd
+
+
+PERIOD_HEADER = ["period", "label_zh", "label_en", "start_year", "end_year", "dashboard", "default"]
+
+
+def test_period_dictionary_schema():
+    df = pd.read_csv(ROOT / "data/dictionaries/periods.csv", dtype=str, keep_default_na=False)
+    assert list(df.columns) == PERIOD_HEADER
+    assert df.period.is_unique and df.period.str.fullmatch(r"十[一二三四五六七八九]?五").all()
+    assert set(df.dashboard) <= {"0", "1"} and set(df.default) <= {"0", "1"}
+    assert (df.default == "1").sum() == 1 and df[df.default == "1"].dashboard.eq("1").all()
+    starts, ends = df.start_year.astype(int), df.end_year.astype(int)
+    assert ((ends - starts) == 4).all()                       # five years each
+    assert (starts.iloc[1:].values == ends.iloc[:-1].values + 1).all()  # back to back, oldest first, no gaps
+    for r in df.itertuples():
+        assert r.period in r.label_zh and f"{r.start_year}–{r.end_year}" in r.label_zh
+        assert "FYP" in r.label_en and f"{r.start_year}–{r.end_year}" in r.label_en
+    assert d.default_period() == df[df.default == "1"].period.iloc[0]
+
+
+def test_period_membership():
+    assert d.five_year_of(2021) == "十四五" and d.five_year_of(2021, 2022) == "十四五"
+    assert d.five_year_of(2016, 2020) == "十三五"
+    assert d.five_year_of(2020, 2022) is None  # across two periods: neither
+    frame = d.periods_frame(["2022", "2020-2022", "2026-2027"]).set_index("period")
+    assert frame.loc["2022", "five_year"] == "十四五" and frame.loc["十二五", "five_year"] == "十二五"
+    assert pd.isna(frame.loc["2020-2022", "five_year"]) and frame.loc["2026-2027", "five_year"] == "十五五"
+    assert bool(frame.loc["十四五", "dashboard"]) and not bool(frame.loc["十五", "dashboard"])
+
+
+def test_region_roles():
+    df = d.regions()
+    roles = {role for v in df.role for role in d.region_roles(v)}
+    assert roles <= {"total", "cooperation", "enterprise", "recipient"}
+    assert len(d.regions_with_role("total")) == 1
+    members = {m for v in df.members[df.level == "group"] for m in d.split_list(v)}
+    for r in df.itertuples():
+        if "recipient" in d.region_roles(r.role):
+            # a recipient is a place (or a named group of places) and not counted again inside its group
+            assert r.level in {"prefecture", "county", "group", "province"} and r.region_id not in members, r
+        if {"total", "cooperation", "enterprise"} & d.region_roles(r.role) and r.level == "scope":
+            assert "recipient" not in d.region_roles(r.role), r
+    assert set(d.regions_with_role("cooperation")) == {"west", "northeast_central", "anhui"}
+    assert set(d.regions_with_role("enterprise")) == {"inbound", "outbound"}
+
+
+def test_headline_metrics_come_from_the_dictionary():
+    df = d.metrics()
+    assert list(d.headline_metrics()) == list(df[df.headline].sort_values("sort").metric_id)
+    assert 1 <= len(d.headline_metrics()) <= 6  # the overview shows them side by side
+
+
+@pytest.mark.parametrize("sidecar", sorted((ROOT / "data/plans").glob("*.json")), ids=lambda p: p.stem)
+def test_plan_task_settings(sidecar):
+    meta = json.loads(sidecar.read_text(encoding="utf-8"))
+    cfg = meta.get("tasks")
+    if cfg is None:
+        return
+    assert set(cfg) <= {"cities", "default_city"}, cfg
+    assert isinstance(cfg.get("cities", []), list) and all(isinstance(c, str) and c for c in cfg.get("cities", []))
+    assert cfg.get("default_city") is None or isinstance(cfg["default_city"], str)
+    assert meta["kind"] in ("work_plan", "action_plan")  # only these are read for tasks
+
+
+def test_one_display_factor():
+    from metrics import formatting as fmt
+
+    assert (fmt.factor("亿元"), fmt.factor("万元"), fmt.factor("万人次"), fmt.factor("个"), fmt.factor(None)) == (
+        1e8, 1e4, 1e4, 1.0, 1.0)
+    for unit in set(d.metrics().display_unit_zh):  # every display unit of the dictionary has a factor by rule
+        assert fmt.factor(unit) in (1.0, 1e4, 1e8, 1e12), unit

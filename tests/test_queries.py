@@ -56,14 +56,14 @@ def test_headline_14th_is_missing(con):
 
 
 def test_totals_fall_back_to_sum_of_regions(con, monkeypatch):
-    real = q.cells
+    real = q.period_cells  # totals reads one value per five-year period x region (the time model)
 
     def without_total(con, metric_id=None, periods=None, regions=None, recipients_only=False):
         if regions == [q.TOTAL_REGION]:
             regions = ["__none__"]
         return real(con, metric_id, periods, regions, recipients_only)
 
-    monkeypatch.setattr(q, "cells", without_total)
+    monkeypatch.setattr(q, "period_cells", without_total)
     tot = q.totals(con, "aid_projects").set_index("period")
     assert tot.loc["十二五", "basis"] == "sum"
     assert tot.loc["十二五", "value_base"] == 3423  # the six regions add up to the stated total

@@ -11,7 +11,7 @@ ROOT = Path(__file__).resolve().parents[1]
 REGIONS_CSV = ROOT / "data" / "dictionaries" / "regions.csv"
 GEO_DIR = ROOT / "data" / "geo"
 
-HEADER = "region_id,name_zh,name_en,aliases,level,province,members,lon,lat,adcode,color,sort,note".split(",")
+HEADER = "region_id,name_zh,name_en,aliases,level,province,members,lon,lat,adcode,color,sort,note,role".split(",")
 LEVELS = {"province", "prefecture", "county", "group", "scope"}
 PLACE_LEVELS = {"province", "prefecture", "county"}
 

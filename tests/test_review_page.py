@@ -40,16 +40,16 @@ def test_credential_refused_when_set_and_wrong(review_db, make_app):
     at = make_app(review_db, "review", uploader_password="s3cret")
     assert not at.get("selectbox") and not any(b.key == "review_confirm" for b in at.button)
     _ok(at.text_input(key="review_password").set_value("wrong").run())
-    assert any(text("review_password_wrong") in e.value for e in at.error)
+    assert any(text("access_wrong") in e.value for e in at.error)
     assert not any(b.key == "review_confirm" for b in at.button)
     _ok(at.text_input(key="review_password").set_value("s3cret").run())
     assert at.button(key="review_confirm") is not None
-    assert not any(text("review_no_password") in w.value for w in at.warning)
+    assert not any(text("access_open") in w.value for w in at.warning)
 
 
 def test_confirm(review_db, make_app):
     at = make_app(review_db, "review")
-    assert any(text("review_no_password") in w.value for w in at.warning)  # no credential configured: said so
+    assert any(text("access_open") in w.value for w in at.warning)  # no credential configured: said so
     fid = figure_id(review_db, "21.6亿元")
     assert at.selectbox(key="review_figure").value == fid  # the first unreviewed figure in text order
     assert any("21.6亿元" in o for o in at.selectbox(key="review_figure").options)
@@ -108,8 +108,8 @@ def test_reject_needs_a_name(review_db, make_app):
 
 
 def _chart(at: AppTest) -> dict:
-    """The overview's one chart (funding by period and region) as Plotly JSON."""
-    (chart,) = at.get("plotly_chart")
+    """The overview's chart of funding by period and region, as Plotly JSON."""
+    (chart,) = [c for c in at.get("plotly_chart") if c.proto.id.endswith("-overview_chart")]
     return json.loads(chart.proto.spec)
 
 
@@ -133,7 +133,7 @@ def test_charts_mark_unreviewed_figures_and_the_switch_hides_them(review_db, mak
     spec = _chart(at)
     assert "/" not in _patterns(spec)
     assert text("unreviewed_caption") not in _annotations(spec)
-    assert "2023年" not in json.dumps(spec, ensure_ascii=False)
+    assert text("unreviewed_hover", n=1) not in json.dumps(spec, ensure_ascii=False)
 
 
 def test_hide_switch_is_read_from_the_link(review_db, make_app):

@@ -80,9 +80,13 @@ def test_preview_commit_replace_and_undo(db_file, tmp_path):
     assert scalar(db_file, "SELECT uploader FROM batches") == "赵六"
     hist = _frame(at, "状态")
     assert hist.iloc[0]["状态"] == "有效" and hist.iloc[0]["替换"] == 1
-    # the same file again is recognised
-    assert any("已经作为批次 1 导入过" in e.value for e in at.error)
+    # the file just imported is not reported as a duplicate next to the success message (issue 13)
+    assert not any("已经作为批次 1 导入过" in e.value for e in at.error)
+    assert any("刚刚已作为批次 1 导入" in i.value for i in at.info)
     at.selectbox(key="undo_batch").set_value(1).run()
+    at.button(key="undo_ask").click().run()  # undo asks first, naming the batch
+    assert any("确定撤销批次 1（c" in w.value and "xlsx）" in w.value for w in at.warning)
+    assert [v for v, _ in current(db_file, "十二五", "xinjiang_kashgar", "aid_funding")] == [9.5e9]
     at.button(key="undo_confirm").click().run()
     assert not at.exception, [e.value for e in at.exception]
     assert any("批次 1 已撤销" in s.value for s in at.success)

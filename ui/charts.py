@@ -160,6 +160,9 @@ def _hover(row, unit_zh: str, unit_en: str, decimals, value_col: str = "value_ba
     value = fmt.with_unit(row[value_col], row.get("qualifier"), unit_zh, unit_en, decimals, lang())
     q = row.get("qualifier")
     parts = [f"<b>{_label(row, 'region')}</b> · {_label(row, 'period')}", f"{t('value')}: {value}"]
+    cover = fmt.coverage(row.get("years_covered"), row.get("n_years_covered"), row.get("years_in_period"), lang())
+    if cover:
+        parts.append(cover)
     if isinstance(q, str) and q:
         parts.append(("原文限定词: " if lang() == "zh" else "Qualifier: ") + q)
     if isinstance(row.get("number_text"), str):
@@ -187,6 +190,15 @@ def _mark_unreviewed(fig: go.Figure, flags: list[bool]) -> None:
         fig.update_layout(meta={**(fig.layout.meta or {}), "unreviewed": True})
 
 
+def _partial(row, text: str) -> str:
+    """A bar's label says when its value covers only some of its period's years: 39.5+（2/5年）."""
+    try:
+        n, total = int(row.get("n_years_covered")), int(row.get("years_in_period"))
+    except (TypeError, ValueError):
+        return text
+    return t("partial_short", v=text, n=n, total=total) if 0 < n < total else text
+
+
 def bars_by_region(df: pd.DataFrame, title: str, unit_zh: str, unit_en: str, decimals=2,
                    value_col: str = "value_base", x: str = "period", factor: float | None = None,
                    y_unit: str | None = None, text_fn=None, kind: str = "bar") -> go.Figure:
@@ -199,7 +211,8 @@ def bars_by_region(df: pd.DataFrame, title: str, unit_zh: str, unit_en: str, dec
         first = sub.iloc[0]
         xs = [_label(r, "period") if x == "period" else _label(r, "region") for _, r in sub.iterrows()]
         ys = [r[value_col] / factor for _, r in sub.iterrows()]
-        texts = [text_fn(r) if text_fn else fmt.qualified(r[value_col] / factor, r.get("qualifier"), decimals, lang())
+        texts = [text_fn(r) if text_fn else _partial(r, fmt.qualified(r[value_col] / factor, r.get("qualifier"),
+                                                                      decimals, lang()))
                  for _, r in sub.iterrows()]
         common = dict(x=xs, y=ys, name=_label(first, "region"), text=texts, customdata=[region_id] * len(sub),
                       hovertext=[_hover(r, unit_zh, unit_en, decimals, value_col) for _, r in sub.iterrows()],
@@ -408,13 +421,22 @@ def china_map(summary: pd.DataFrame, title: str, unit_zh: str, unit_en: str, dec
             marker=dict(size=sizes, color=list(pts["color"].fillna(FALLBACK_COLOR)), opacity=0.75,
                         line=dict(color="white", width=1)),
             customdata=list(pts["region_id"]),
-            hovertext=[f"<b>{n}</b><br>{v} ({p})" for n, v, p in zip(names, values, pts["period"])],
+            hovertext=[f"<b>{n}</b><br>{v} ({p})" + (f"<br>{c}" if c else "")
+                       for n, v, p, c in zip(names, values, pts["period"], _coverages(pts))],
             hoverinfo="text", showlegend=False))
     fig.update_xaxes(visible=False, range=[73, 136])
     fig.update_yaxes(visible=False, range=[3, 54], scaleanchor="x", scaleratio=1.2)
     fig = _layout(fig, title, height=style()["map_height"])
     fig.update_layout(plot_bgcolor="white", dragmode="pan")
     return fig
+
+
+def _coverages(df: pd.DataFrame) -> list[str]:
+    """Per row: the years a partial period's value covers ('' for a whole period or a year)."""
+    if "years_covered" not in df.columns:
+        return [""] * len(df)
+    return [fmt.coverage(r.get("years_covered"), r.get("n_years_covered"), r.get("years_in_period"), lang())
+            for r in df.to_dict("records")]
 
 
 def map_caption() -> str:

@@ -106,6 +106,12 @@ def _cached(fn: Callable[Concatenate[Any, P], R]) -> Callable[P, R]:
 # The dashboard's read queries (metrics.queries and metrics.checks), each cached per database snapshot.
 periods = _cached(queries.periods)
 five_year_periods = _cached(queries.five_year_periods)
+years = _cached(queries.years)
+latest_period = _cached(queries.latest_period)
+period_members = _cached(queries.period_members)
+period_cells = _cached(queries.period_cells)
+year_cells = _cached(queries.year_cells)
+period_totals = _cached(queries.period_totals)
 metrics = _cached(queries.metrics)
 metric_info = _cached(queries.metric_info)
 regions = _cached(queries.regions)

@@ -21,7 +21,7 @@ from common.pages import param_prefix
 from outputs import views as mv
 from outputs.deck import build_deck
 from store import db
-from ui import charts, state
+from ui import access, charts, state
 from ui.data import _open_snapshot, connection, snapshot, unreviewed_count
 from ui.i18n import STRINGS, lang, t
 from ui.theme import presenting
@@ -54,7 +54,7 @@ def _message(exc: Exception) -> str:
     text = str(exc)
     if lang() == "zh":
         text = re.sub(r"\s*\((?=[^()]*[A-Za-z])[^()（）]*\)\s*$", "", text).strip() or str(exc)
-    return text
+    return access.md(text)  # the message may quote the view's name: shown as text
 
 
 def _query(view: dict, present: bool) -> list[tuple[str, str]]:
@@ -83,32 +83,51 @@ def _path() -> str:
     return snapshot()[0]
 
 
+def _allowed() -> str | None:
+    """The person to record, or None after flashing why the write is refused (credential, name)."""
+    try:
+        return access.require_write()
+    except access.AccessDenied as exc:
+        _flash("error", exc.message(lang()))
+        return None
+
+
 def _save(page: str) -> None:
     name = st.session_state.get("view_name", "")
+    if (who := _allowed()) is None:
+        return
     try:
         mv.save_view(_path(), name, page, state.filters_of(prefix_of(page)))
     except _WRITE_ERRORS as exc:
         _flash("error", _message(exc))
         return
-    _flash("success", t("view_saved", name=" ".join(name.split())))
+    access.record("view_save", name, who)
+    _flash("success", t("view_saved", name=access.md(name)))
     st.session_state["view_name"] = ""
 
 
 def _rename(view_id: int) -> None:
     name = st.session_state.get(f"view_rename_{view_id}", "")
+    if (who := _allowed()) is None:
+        return
     try:
         mv.rename_view(_path(), view_id, name)
     except _WRITE_ERRORS as exc:
         _flash("error", _message(exc))
         return
-    _flash("success", t("view_renamed", name=" ".join(name.split())))
+    access.record("view_rename", f"{view_id}: {name}", who)
+    _flash("success", t("view_renamed", name=access.md(name)))
 
 
 def _move(view_id: int, position: int) -> None:
+    if (who := _allowed()) is None:
+        return
     try:
         mv.move_view(_path(), view_id, max(0, position))
     except _WRITE_ERRORS as exc:
         _flash("error", _message(exc))
+        return
+    access.record("view_move", f"{view_id} -> {position}", who)
 
 
 def _ask_delete(view_id: int | None) -> None:
@@ -117,13 +136,16 @@ def _ask_delete(view_id: int | None) -> None:
 
 def _delete(view_id: int, name: str) -> None:
     st.session_state[_CONFIRM] = None
+    if (who := _allowed()) is None:
+        return
     try:
         mv.delete_view(_path(), view_id)
     except _WRITE_ERRORS as exc:
         _flash("error", _message(exc))
         return
     st.session_state.pop(f"view_rename_{view_id}", None)
-    _flash("success", t("view_deleted", name=name))
+    access.record("view_delete", f"{view_id}: {name}", who)
+    _flash("success", t("view_deleted", name=access.md(name)))
 
 
 def _set_present() -> None:
@@ -187,7 +209,7 @@ def _present_bar(page: str, saved: list[dict]) -> None:
         c1, c2, c3, c4 = st.columns([1.1, 5, 1.1, 1.1], vertical_alignment="center")
         prev_clicked = c1.button(t("present_prev"), key="present_prev", disabled=not i, width="stretch")
         if i is not None:
-            c2.markdown(t("present_pos", i=i + 1, n=len(saved), name=saved[i]["name"]))
+            c2.markdown(t("present_pos", i=i + 1, n=len(saved), name=access.md(saved[i]["name"])))
         else:
             c2.markdown(t("present_free", n=len(saved)) if saved else t("present_no_views"))
         last = i is not None and i >= len(saved) - 1
@@ -205,7 +227,7 @@ def _view_row(v: dict, n: int, base: str) -> None:
     with st.container(border=True):
         rel = v["url"].lstrip("/")  # relative, so it also works under a server base path
         link = f"{base}/{rel}" if base else rel
-        st.markdown(f"**{pos + 1}. {v['name']}**  \n{t('view_page', p=_page_title(v['page']))} · "
+        st.markdown(f"**{pos + 1}. {access.md(v['name'])}**  \n{t('view_page', p=_page_title(v['page']))} · "
                     f"[{t('view_link')}]({link})")
         row = st.container(horizontal=True, gap="small")  # icon buttons at their own width: columns clip them
         opened = row.button(":material/open_in_new:", key=f"view_open_{vid}", help=t("view_open"))
@@ -216,7 +238,7 @@ def _view_row(v: dict, n: int, base: str) -> None:
         row.button(":material/delete:", key=f"view_delete_{vid}", help=t("view_delete"), on_click=_ask_delete,
                    args=(vid,))
         if st.session_state.get(_CONFIRM) == vid:
-            st.warning(t("view_delete_confirm", name=v["name"]))
+            st.warning(t("view_delete_confirm", name=access.md(v["name"])))
             d1, d2 = st.columns(2)
             d1.button(t("view_delete_yes"), key=f"view_delete_yes_{vid}", type="primary", on_click=_delete,
                       args=(vid, v["name"]), width="stretch")
@@ -245,6 +267,9 @@ def _sidebar(page: str, saved: list[dict]) -> None:
         flash = st.session_state.pop(_FLASH, None)
         if flash:
             (st.error if flash[0] == "error" else st.success)(flash[1])
+        if access.required():  # writes here need the credential and a name, like uploads
+            if access.gate(key="views_password", warn_open=False):
+                access.person_input(key="views_person", label_key="access_person_views")
         st.text_input(t("view_name"), key="view_name", placeholder=t("view_name_ph"), max_chars=mv.NAME_MAX)
         st.button(t("view_save"), key="view_save", on_click=_save, args=(page,), type="primary", width="stretch")
         if not saved:

@@ -38,6 +38,24 @@ def label(row, base: str) -> str:
     return row[f"{base}_{lang()}"]
 
 
+def coverage_text(row) -> str:
+    """'仅含2021–2022年，5年中的2年' for a period value that does not cover all its years, else ''."""
+    return fmt.coverage(row.get("years_covered"), row.get("n_years_covered"), row.get("years_in_period"), lang())
+
+
+def coverage_note(df: pd.DataFrame) -> None:
+    """Under a period chart: which of its values do not cover their whole period, and which years they do."""
+    if df.empty or "complete" not in df.columns:
+        return
+    partial = df[~df["complete"].astype(bool)]
+    if partial.empty:
+        return
+    sep = "；" if lang() == "zh" else "; "
+    cells = sep.join(f"{r[f'period_{lang()}']} {r[f'region_{lang()}']} {value_text(r)}: {coverage_text(r)}"
+                     for r in partial.to_dict("records"))
+    st.caption(t("partial_cells", cells=cells))
+
+
 def value_text(row, value_col: str = "value_base") -> str:
     return fmt.with_unit(row[value_col], row.get("qualifier"), row.get("display_unit_zh"),
                          row.get("display_unit_en"), row.get("decimals"), lang())

@@ -51,10 +51,37 @@ def match_header(cell) -> tuple[str | None, str | None]:
     return field, unit
 
 
-def find_header(rows: list[list], max_scan: int = 10) -> tuple[int, dict[str, int], dict[str, str]] | None:
-    """(row index, field -> column index, field -> unit from header) of the first header-like row.
+def _wide_column(cell, kind: str) -> tuple[str, str] | None:
+    """A wide-layout header: a metric name ('援助资金(亿元)' -> ('援助资金', '亿元')) or a period ('2021年' -> '2021')."""
+    from common import dictionaries as d
 
-    A header row names at least a region, a metric and a value column; a title row above it is fine.
+    key = _key(cell)
+    if not key or len(key) > 40:
+        return None
+    unit = ""
+    m = _UNIT_IN_HEADER.match(key)
+    name = key
+    if m:
+        name, unit = m.group("name"), m.group("unit")
+    if kind == "metric":
+        raw = normalize(str(cell)).strip()
+        mm = _UNIT_IN_HEADER.match(re.sub(r"\s+", "", raw))
+        shown = mm.group("name") if mm else raw
+        return (shown, unit) if d.metric_index().resolve(shown) else None
+    try:
+        info = d.period_info(name.removesuffix("年度").removesuffix("年"))
+    except ValueError:
+        return None
+    return info["period"], unit
+
+
+def find_header(rows: list[list], max_scan: int = 10):
+    """(row index, field -> column index, field -> unit from header, wide) of the first header-like row.
+
+    A long header row names at least a region, a metric and a value column; a title row above it is fine.
+    A wide one has no value column: a region and a period column and one column per metric (wide["kind"] ==
+    "metric"), or a region and a metric column and one column per year or period ("period"). wide["columns"] maps
+    each such column index to (metric or period as written in the header, unit from the header or "").
     """
     for i, row in enumerate(rows[:max_scan]):
         cols: dict[str, int] = {}
@@ -66,7 +93,18 @@ def find_header(rows: list[list], max_scan: int = 10) -> tuple[int, dict[str, in
                 if unit:
                     units[field] = unit
         if {"region", "metric", "value"} <= cols.keys():
-            return i, cols, units
+            return i, cols, units, None
+        if "region" not in cols or "value" in cols:
+            continue
+        taken = set(cols.values())
+        for kind in ("metric", "period"):
+            if kind == "metric" and "metric" in cols:
+                continue
+            if kind == "period" and ("metric" not in cols or "period" in cols or "year" in cols):
+                continue
+            wide = {j: w for j, cell in enumerate(row) if j not in taken and (w := _wide_column(cell, kind))}
+            if wide:
+                return i, cols, units, {"kind": kind, "columns": wide}
     return None
 
 

@@ -1,4 +1,8 @@
-"""Checks every uploaded row against the dictionaries; each distinct cell text is looked at once."""
+"""Checks every uploaded row against the dictionaries; each distinct cell text is looked at once.
+
+Problems are coded records (sheet, row, column, value, problem code + params, hint code + params) rendered by
+error_table() in either language, so the page, the command line and the downloads show the same table.
+"""
 from __future__ import annotations
 
 import re
@@ -6,6 +10,7 @@ import re
 import pandas as pd
 
 from common import dictionaries as d
+from common.messages import text
 from common.numbers import (
     MAGNITUDES,
     QUALIFIERS_MID,
@@ -17,13 +22,19 @@ from common.numbers import (
 )
 from loaders.upload.columns import FIELD_ZH
 from loaders.upload.read import ReadResult, SheetData
+from loaders.upload.sheets import ERROR_LITERALS
 
 YEAR_MIN, YEAR_MAX = 2000, 2035
 ERROR_COLUMNS = ["工作表", "行", "列", "值", "问题", "建议"]
+ERROR_COLUMNS_EN = ["Sheet", "Row", "Column", "Value", "Problem", "Suggestion"]
 ROW_COLUMNS = ["sheet", "row_number", "period", "year", "region_id", "metric_id", "value", "unit", "qualifier",
-               "value_base", "base_unit", "number_text", "note"]
+               "value_base", "base_unit", "number_text", "note", "cell"]
 QUALIFIERS = set(QUALIFIERS_PRE) | set(QUALIFIERS_MID) | set(QUALIFIERS_POST)
 _BARE_NUMBER = re.compile(r"[\d.,]+")
+_NEGATIVE = re.compile(r"^\s*[-−－]\s*\d")
+_YEARISH = re.compile(r"^(\d{4})(?:年)?(?:\s*[-–—~至到]\s*(\d{4})(?:年)?)?$")
+NOTE_MAX = 2000
+SHOWN_MAX = 120  # a cell value is cut to this many characters in the error table
 
 
 class _Ok:
@@ -35,83 +46,148 @@ class _Ok:
 
 
 class _Err:
-    """A look-up that failed: which field, the problem and the suggestion, all in Chinese."""
-    __slots__ = ("field", "problem", "hint")
+    """A look-up that failed: which field, the problem and the suggestion, as message codes with params."""
+    __slots__ = ("field", "code", "params", "hint", "hint_params")
 
-    def __init__(self, field: str, problem: str, hint: str = ""):
-        self.field, self.problem, self.hint = field, problem, hint
+    def __init__(self, field: str, code: str, params: dict | None = None, hint: str = "",
+                 hint_params: dict | None = None):
+        self.field, self.code, self.params = field, code, params or {}
+        self.hint, self.hint_params = hint, hint_params or {}
+
+    @property
+    def problem(self) -> str:
+        return text(self.code, "zh", **_lang_params(self.params, "zh"))
+
+
+def _lang_params(params: dict, lang: str) -> dict:
+    """Lists (suggestions) joined the way each language writes a list."""
+    sep = "、" if lang == "zh" else ", "
+    out = {}
+    for k, v in params.items():
+        if isinstance(v, dict) and "zh" in v:  # a name in both languages
+            v = v.get(lang) or v["zh"]
+        out[k] = sep.join(map(str, v)) if isinstance(v, (list, tuple)) else v
+    return out
+
+
+def _shown(value: str) -> str:
+    value = str(value)
+    return value if len(value) <= SHOWN_MAX else value[:SHOWN_MAX] + "…"
 
 
 # --- one distinct value at a time -----------------------------------------------------------------
 
-def _year(text: str) -> int | None:
-    t = normalize(text).strip().removesuffix("年度").removesuffix("年")
+def _year(text_: str) -> int | None:
+    t = normalize(text_).strip().removesuffix("年度").removesuffix("年")
     return int(t) if re.fullmatch(r"\d{4}", t) else None
+
+
+def _error_cell(text_: str) -> bool:
+    return text_.strip().upper() in ERROR_LITERALS
 
 
 def check_period(period: str, year: str):
     """-> _Ok((period, year)) or _Err."""
     if not period and not year:
-        return _Err("period", "期间/年份为空", "请填写期间(如 十四五、2020-2022)或年份(如 2021)")
+        return _Err("period", "v_period_empty", hint="v_period_empty_hint")
+    for f, v in (("period", period), ("year", year)):
+        if v and _error_cell(v):
+            return _Err(f, "v_error_cell", {"v": v.strip()}, "v_error_cell_hint")
     y = None
+    rng = {"lo": YEAR_MIN, "hi": YEAR_MAX}
     if year:
         y = _year(year)
         if y is None:
-            return _Err("year", f"无法识别的年份“{year}”", "请填写四位数年份，如 2021")
+            return _Err("year", "v_year_bad", {"v": _shown(year)}, "v_year_bad_hint", rng)
         if not YEAR_MIN <= y <= YEAR_MAX:
-            return _Err("year", f"年份 {y} 超出范围({YEAR_MIN}–{YEAR_MAX})", "请检查年份是否填错")
+            return _Err("year", "v_year_range", {"y": y, **rng}, "v_year_range_hint")
     if period:
         try:
             info = d.period_info(period)
         except ValueError:
-            return _Err("period", f"无法识别的期间“{period}”",
-                        "请填写五年规划期(如 十三五、十四五)、年份(如 2021)或年份区间(如 2020-2022)")
+            m = _YEARISH.match(normalize(period).strip())
+            if m and any(not YEAR_MIN <= int(g) <= YEAR_MAX for g in m.groups() if g):
+                return _Err("period", "v_period_range", {"v": _shown(period), **rng}, "v_year_range_hint")
+            if re.match(r"^\d{4}-\d{2}-\d{2}", period.strip()):
+                return _Err("period", "v_period_date", {"v": period}, "v_period_date_hint")
+            return _Err("period", "v_period_bad", {"v": _shown(period)}, "v_period_bad_hint", rng)
         if info["start_year"] < YEAR_MIN or info["end_year"] > YEAR_MAX:
-            return _Err("period", f"期间“{period}”超出范围({YEAR_MIN}–{YEAR_MAX})", "请检查期间是否填错")
+            return _Err("period", "v_period_range", {"v": period, **rng}, "v_year_range_hint")
         if y is not None:
             if not info["start_year"] <= y <= info["end_year"]:
-                return _Err("year", f"年份 {y} 不在期间“{period}”({info['start_year']}–{info['end_year']})之内",
-                            "请核对期间与年份")
+                return _Err("year", "v_year_outside", {"y": y, "p": period, "a": info["start_year"],
+                                                       "b": info["end_year"]}, "v_year_outside_hint")
             return _Ok((str(y), y))
         return _Ok((info["period"], info["start_year"] if info["kind"] == "year" else None))
     return _Ok((str(y), y))
 
 
+def _english_region(name: str) -> list[str]:
+    """Chinese names of regions whose English name is close to `name` (staff may type Kashgar)."""
+    import difflib
+
+    key = re.sub(r"[^a-z]", "", name.lower())
+    if not key:
+        return []
+    regions = d.regions()
+    by_en = {re.sub(r"[^a-z]", "", str(en).lower()): zh for en, zh in zip(regions["name_en"], regions["name_zh"]) if en}
+    out = [by_en[k] for k in by_en if k == key]
+    out += [by_en[k] for k in by_en if k and len(key) >= 4 and (key in k or k in key) and by_en[k] not in out]
+    out += [by_en[k] for k in difflib.get_close_matches(key, list(by_en), n=3, cutoff=0.6) if by_en[k] not in out]
+    return out[:3]
+
+
 def check_region(name: str):
     if not name:
-        return _Err("region", "地区为空", "请逐行填写地区；合并单元格以外的空白不会自动向下填充")
+        return _Err("region", "v_region_empty", hint="v_region_empty_hint")
+    if _error_cell(name):
+        return _Err("region", "v_error_cell", {"v": name.strip()}, "v_error_cell_hint")
     rid = d.region_index().resolve(name)
     if rid:
         return _Ok(rid)
-    near = d.region_index().suggest(name)
-    return _Err("region", f"未知地区“{name}”",
-                ("是否为: " + "、".join(near)) if near else "请从模板“字典”工作表的地区列表中选择")
+    near = _english_region(name) if re.search(r"[A-Za-z]", name) else []
+    if not near and len(name) <= 40:
+        near = d.region_index().suggest(name)
+    if near:
+        return _Err("region", "v_region_unknown", {"v": _shown(name)}, "v_did_you_mean", {"names": near})
+    return _Err("region", "v_region_unknown", {"v": _shown(name)}, "v_region_pick")
 
 
 def check_metric(name: str):
     if not name:
-        return _Err("metric", "指标为空", "请逐行填写指标")
+        return _Err("metric", "v_metric_empty", hint="v_metric_empty_hint")
+    if _error_cell(name):
+        return _Err("metric", "v_error_cell", {"v": name.strip()}, "v_error_cell_hint")
     mid = d.metric_index().resolve(name)
     if mid:
         return _Ok(mid)
-    near = d.metric_index().suggest(name)
-    return _Err("metric", f"未知指标“{name}”",
-                ("是否为: " + "、".join(near)) if near else "请从模板“字典”工作表的指标列表中选择")
+    near = d.metric_index().suggest(name) if len(name) <= 40 else []
+    if near:
+        return _Err("metric", "v_metric_unknown", {"v": _shown(name)}, "v_did_you_mean", {"names": near})
+    return _Err("metric", "v_metric_unknown", {"v": _shown(name)}, "v_metric_pick")
 
 
-def check_value(text: str, unit: str):
-    if not text:
-        return _Err("value", "数值为空", "请填写数值")
+def check_value(text_: str, unit: str):
+    if not text_:
+        return _Err("value", "v_value_empty", hint="v_value_empty_hint")
+    if _error_cell(text_):
+        return _Err("value", "v_error_cell", {"v": text_.strip()}, "v_error_cell_hint")
+    if len(text_) > 60:
+        return _Err("value", "v_value_bad", {"v": _shown(text_)}, "v_value_bad_hint")
+    s = normalize(text_).strip()
+    if _NEGATIVE.match(s):
+        return _Err("value", "v_value_negative", {"v": text_}, "v_value_negative_hint")
     try:
-        return _Ok(parse_quantity(text, default_unit=unit or None))
+        return _Ok(parse_quantity(text_, default_unit=unit or None))
     except NumberError as exc:
-        s = normalize(text).strip()
         if not unit and _BARE_NUMBER.fullmatch(s.rstrip("".join(MAGNITUDES))):
-            return _Err("unit", f"数值“{text}”没有单位", "请在“单位”列填写单位，如 亿元、万元、个、人次")
-        if exc.reason == "unit_mismatch" or (unit and _BARE_NUMBER.fullmatch(s)):
-            return _Err("unit", f"无法识别的单位“{unit}”" if exc.reason != "unit_mismatch" else str(exc),
-                        "单位请填写如 元、万元、亿元、个、项、人次、万人次、%")
-        return _Err("value", str(exc), "数值只填数字(可带单位或 约、余 等限定词)，不要填公式或文字说明")
+            return _Err("unit", "v_unit_missing", {"v": text_}, "v_unit_hint")
+        if exc.reason == "unit_mismatch":
+            return _Err("unit", "v_unit_twice", {"v": text_, "u": unit}, "v_unit_hint")
+        if unit and _BARE_NUMBER.fullmatch(s):
+            return _Err("unit", "v_unit_unknown", {"u": _shown(unit)}, "v_unit_hint")
+        code = "v_value_not_number" if exc.reason == "not_a_number" else "v_value_bad"
+        return _Err("value", code, {"v": _shown(text_)}, "v_value_bad_hint")
 
 
 def check_fit(metric_id: str, unit: str, family: str):
@@ -119,14 +195,31 @@ def check_fit(metric_id: str, unit: str, family: str):
     allowed = d.split_list(row["units"])
     if family == row["unit_family"] and unit in allowed:
         return None
-    return _Err("unit", f"单位“{unit}”不适用于指标“{row['name_zh']}”", "可用单位: " + "、".join(allowed))
+    return _Err("unit", "v_unit_misfit", {"u": unit, "m": {"zh": row["name_zh"], "en": row["name_en"]}},
+                "v_unit_allowed", {"units": allowed})
 
 
-def check_qualifier(text: str):
-    q = normalize(text).strip()
+def check_qualifier(text_: str):
+    q = normalize(text_).strip()
     if q in QUALIFIERS:
         return _Ok(q)
-    return _Err("qualifier", f"无法识别的限定词“{text}”", "可用: " + "、".join(sorted(QUALIFIERS, key=len)))
+    return _Err("qualifier", "v_qualifier_bad", {"v": _shown(text_)}, "v_qualifier_hint",
+                {"q": sorted(QUALIFIERS, key=len)})
+
+
+def error_table(records: list[dict], lang: str = "zh") -> pd.DataFrame:
+    """The error records as a table in `lang`: 工作表 行 列 值 问题 建议 / Sheet Row Column Value Problem Suggestion."""
+    cols = ERROR_COLUMNS if lang != "en" else ERROR_COLUMNS_EN
+    rows = []
+    for r in records:
+        code, params = r["problem"]
+        hint = r.get("hint")
+        rows.append([r["sheet"], r["row"], r.get("label"), r.get("value"),
+                     text(code, lang, **_lang_params(params, lang)),
+                     text(hint[0], lang, **_lang_params(hint[1], lang)) if hint and hint[0] else ""])
+    df = pd.DataFrame(rows, columns=cols)
+    df[cols[1]] = df[cols[1]].astype("Int64")
+    return df
 
 
 # --- whole sheets ---------------------------------------------------------------------------------
@@ -136,6 +229,13 @@ def _lookup(series: pd.Series, fn) -> pd.Series:
     uniq = pd.unique(series)
     results = {u: fn(u) for u in uniq}
     return series.map(results)
+
+
+def _lookup_pairs(a: pd.Series, b: pd.Series, fn) -> pd.Series:
+    """fn(x, y) applied once per distinct pair (tuples: cell text may hold any character)."""
+    pairs = list(zip(a.tolist(), b.tolist()))
+    results = {p: fn(*p) for p in dict.fromkeys(pairs)}
+    return pd.Series([results[p] for p in pairs], index=a.index, dtype=object)
 
 
 def validate_sheet(sheet: SheetData) -> tuple[pd.DataFrame, list[dict]]:
@@ -150,10 +250,10 @@ def validate_sheet(sheet: SheetData) -> tuple[pd.DataFrame, list[dict]]:
     units = col("unit").where(col("unit") != "", header_unit)
 
     checks: dict[str, pd.Series] = {
-        "period": _lookup(col("period") + "\x1f" + col("year"), lambda k: check_period(*k.split("\x1f"))),
+        "period": _lookup_pairs(col("period"), col("year"), check_period),
         "region": _lookup(col("region"), check_region),
         "metric": _lookup(col("metric"), check_metric),
-        "value": _lookup(col("value") + "\x1f" + units, lambda k: check_value(*k.split("\x1f"))),
+        "value": _lookup_pairs(col("value"), units, check_value),
     }
     if "qualifier" in c:
         checks["qualifier"] = _lookup(col("qualifier"), lambda q: check_qualifier(q) if q else _Ok(None))
@@ -166,14 +266,23 @@ def validate_sheet(sheet: SheetData) -> tuple[pd.DataFrame, list[dict]]:
         f = value_field or e.field
         if (rows[i], f) in sheet.formula_no_value or (
                 f == "period" and (rows[i], "year") in sheet.formula_no_value):
-            e = _Err(f, "公式没有缓存值", "请在 Excel 中打开并保存文件(让公式算出结果)，或把公式改成数值")
+            e = _Err(f, "v_formula_no_value", hint="v_formula_no_value_hint")
         label_field = f if f in sheet.columns else ("year" if f == "period" and "year" in sheet.columns else f)
         cell = c.at[c.index[i], f] if f in c else ""
         if f == "unit" and not cell:
             cell = c.at[c.index[i], "value"]
             label_field = "unit" if "unit" in sheet.columns else "value"
-        errors.append({"工作表": sheet.name, "行": rows[i], "列": sheet.columns.get(label_field, FIELD_ZH.get(label_field)),
-                       "值": cell, "问题": e.problem, "建议": e.hint})
+        per_row = sheet.cell_labels.get(label_field)
+        label = per_row[i] if per_row else sheet.columns.get(label_field, FIELD_ZH.get(label_field))
+        errors.append({"sheet": sheet.name, "row": rows[i], "field": label_field, "label": label,
+                       "value": _shown(cell), "problem": (e.code, e.params),
+                       "hint": (e.hint, e.hint_params) if e.hint else None})
+
+    if "note" in c:
+        long_note = c["note"].map(len).to_numpy() > NOTE_MAX
+        for i in long_note.nonzero()[0]:
+            report(i, _Err("note", "v_note_long", {"n": NOTE_MAX}, "v_note_long_hint"))
+        bad |= long_note
 
     for name, s in checks.items():
         is_err = s.map(lambda r: isinstance(r, _Err)).to_numpy()
@@ -187,9 +296,9 @@ def validate_sheet(sheet: SheetData) -> tuple[pd.DataFrame, list[dict]]:
     # the unit must fit the metric; checked once per (metric, unit, family)
     metric_ids = checks["metric"].map(lambda r: r.v if isinstance(r, _Ok) else None)
     q = checks["value"].map(lambda r: r.v if isinstance(r, _Ok) else None)
-    fit_key = pd.Series([f"{m}\x1f{x.unit}\x1f{x.family}" if ok.iat[i] else "" for i, (m, x) in
-                         enumerate(zip(metric_ids, q))], index=c.index)
-    fits = _lookup(fit_key, lambda k: check_fit(*k.split("\x1f")) if k else None)
+    fit_key = [(m, x.unit, x.family) if ok.iat[i] else None for i, (m, x) in enumerate(zip(metric_ids, q))]
+    fit_results = {k: check_fit(*k) for k in dict.fromkeys(fit_key) if k is not None}
+    fits = pd.Series([fit_results.get(k) if k is not None else None for k in fit_key], index=c.index, dtype=object)
     for i in fits.map(lambda r: r is not None).to_numpy().nonzero()[0]:
         report(i, fits.iat[i])
         bad.iat[i] = True
@@ -218,11 +327,26 @@ def validate_sheet(sheet: SheetData) -> tuple[pd.DataFrame, list[dict]]:
         "base_unit": base_units,
         "number_text": col("value")[keep],
         "note": col("note")[keep].replace("", None),
+        "cell": _cells(sheet, keep),
     })
     return out.reset_index(drop=True), errors
 
 
+def _cells(sheet: SheetData, keep) -> list[str]:
+    """The column letter of each kept value in a wide layout (figure ids need it: one row holds several)."""
+    labels = sheet.cell_labels.get("value")
+    if not labels:
+        return [""] * int(keep.sum())
+    return [lab.rsplit("(", 1)[-1].rstrip(")") for lab, k in zip(labels, keep) if k]
+
+
 def validate(read: ReadResult) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """(valid rows, error table in Chinese) for a whole file; see validate_records for the coded errors."""
+    rows, records = validate_records(read)
+    return rows, error_table(records, "zh")
+
+
+def validate_records(read: ReadResult) -> tuple[pd.DataFrame, list[dict]]:
     """(valid rows, error table) for a whole file; rows repeating an earlier row's key are errors."""
     frames, errors = [], list(read.errors)
     for sheet in read.sheets:
@@ -235,21 +359,18 @@ def validate(read: ReadResult) -> tuple[pd.DataFrame, pd.DataFrame]:
         key = ["period", "region_id", "metric_id"]
         dup = rows.duplicated(key, keep=False)
         if dup.any():
-            first = rows[dup].groupby(key, sort=False)[["sheet", "row_number"]].transform("first")
+            first = rows[dup].groupby(key, sort=False)[["sheet", "row_number", "cell"]].transform("first")
             later = rows[dup & rows.duplicated(key, keep="first")]
             labels = {s.name: s.columns for s in read.sheets}
-            for i, r in later.iterrows():
-                f = first.loc[i]
-                where = f"第 {f.row_number} 行" if f.sheet == r.sheet else f"工作表“{f.sheet}”第 {f.row_number} 行"
-                errors.append({"工作表": r.sheet, "行": r.row_number,
-                               "列": labels[r.sheet].get("metric", "指标"), "值": r.number_text,
-                               "问题": f"与{where}重复(同一期间、地区、指标)",
-                               "建议": "请删除重复的行，或把数值合并为一行"})
+            f = first.loc[later.index]
+            for sheet, row, cell, text_, f_sheet, f_row in zip(later["sheet"], later["row_number"], later["cell"],
+                                                                later["number_text"], f["sheet"], f["row_number"]):
+                where = (("v_dup_same_sheet", {"r": int(f_row)}) if f_sheet == sheet else
+                         ("v_dup_other_sheet", {"s": f_sheet, "r": int(f_row)}))
+                errors.append({"sheet": sheet, "row": int(row), "field": "metric",
+                               "label": labels[sheet].get("metric", FIELD_ZH["metric"]) if not cell else f"({cell})",
+                               "value": text_, "problem": where, "hint": ("v_dup_hint", {})})
             rows = rows[~rows.duplicated(key, keep="first")].reset_index(drop=True)
-    err = pd.DataFrame(errors, columns=ERROR_COLUMNS)
-    if len(err):
-        err["行"] = err["行"].astype("Int64")
-        order = {s.name: i for i, s in enumerate(read.sheets)}
-        err = (err.assign(_s=err["工作表"].map(order).fillna(-1)).sort_values(["_s", "行"], kind="stable")
-               .drop(columns="_s").reset_index(drop=True))
-    return rows, err
+    order = {s.name: i for i, s in enumerate(read.sheets)}
+    errors.sort(key=lambda e: (order.get(e["sheet"], -1), e["row"] if e["row"] is not None else -1))
+    return rows, errors

@@ -1,0 +1,480 @@
+"""Raw cells of an uploaded file, sparse: standard library only, so the sandboxed child starts fast.
+
+Why our own .xlsx reader: a workbook declares its grid (<dimension ref="A1:XFD1048576"/>) and a single stray
+cell at the last address makes a dense reader allocate 17 billion cells. This one streams the sheet XML and keeps
+only the cells that hold something, so memory follows the cells written, never the declared or used range.
+Every sheet is read in full or the whole file is refused with a code naming the sheet and the reason.
+.xls (BIFF) goes through python-calamine, which reads densely: the child's memory limit is its guard.
+"""
+from __future__ import annotations
+
+import codecs
+import csv
+import datetime as dt
+import io
+import posixpath
+import re
+import zipfile
+from xml.etree import ElementTree as ET
+
+MAX_CELLS = 1_000_000          # non-empty cells in the whole file
+MAX_UNZIPPED = 400 * 1024 ** 2  # declared size of all parts together (a zip bomb declares far more)
+MAX_RATIO = 200                # uncompressed / compressed, for big parts only
+MAX_TEXT = 32_767              # Excel's own cell limit
+MAX_ROW, MAX_COL = 1_048_576, 16_384
+CFB_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+ERROR_LITERALS = ("#DIV/0!", "#N/A", "#VALUE!", "#REF!", "#NAME?", "#NUM!", "#NULL!", "#GETTING_DATA", "#SPILL!",
+                  "#CALC!", "#FIELD!", "#BLOCKED!", "#UNKNOWN!", "#CONNECT!", "#BUSY!")
+# template sheets that hold instructions, not data (same names as loaders.upload.columns.TEMPLATE_INFO_SHEETS)
+INFO_SHEETS = ("填写说明", "字典")
+# zero-width characters and C0 controls other than tab/newline: invisible in Excel, never meant
+_ZERO_WIDTH = dict.fromkeys([*map(ord, "\u200b\u200c\u200d\u2060\ufeff\u00ad"),
+                             *(c for c in range(32) if c not in (9, 10, 13)), 127], None)
+_REF = re.compile(r"^\$?([A-Za-z]{1,3})\$?(\d{1,7})$")
+_DATE_IDS = set(range(14, 23)) | {27, 28, 29, 30, 31, 32, 33, 34, 35, 36, 45, 46, 47, 50, 51, 52, 53, 54, 55, 56, 57,
+                                  58}
+
+
+class SheetsError(Exception):
+    """The file cannot be read; code and params name a message in common.messages."""
+
+    def __init__(self, code: str, **params):
+        super().__init__(code)
+        self.code, self.params = code, params
+
+
+# --- cell text -----------------------------------------------------------------------------------
+
+def cell_text(value) -> str:
+    """A cell as staff typed it: 3.0 -> '3', 0.1 -> '0.1', dates as ISO, None -> ''."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return str(value)
+    if isinstance(value, float):
+        if value != value or value in (float("inf"), float("-inf")):
+            return ""
+        if value.is_integer() and abs(value) < 1e15:
+            return str(int(value))
+        return repr(value)
+    if isinstance(value, dt.datetime) and value.time() == dt.time(0):
+        return value.date().isoformat()
+    if isinstance(value, (dt.datetime, dt.date, dt.time)):
+        return value.isoformat()
+    if isinstance(value, dt.timedelta):
+        return str(value)
+    return str(value).translate(_ZERO_WIDTH).strip()
+
+
+class _Sheet:
+    def __init__(self, name: str):
+        self.name = name
+        self.cells: list[list] = []          # [row, col, text], 0-based, non-empty only
+        self.merges: list[list[int]] = []    # [r0, c0, r1, c1]
+        self.formula_no_value: list[list[int]] = []
+
+    def as_dict(self) -> dict:
+        return {"name": self.name, "cells": self.cells, "merges": self.merges,
+                "formula_no_value": self.formula_no_value}
+
+
+class _Budget:
+    def __init__(self):
+        self.cells = 0
+
+    def take(self, n: int = 1) -> None:
+        self.cells += n
+        if self.cells > MAX_CELLS:
+            raise SheetsError("upload_too_many_cells", limit=f"{MAX_CELLS:,}")
+
+
+def read_file(data: bytes, suffix: str) -> dict:
+    """{"sheets": [sheet dicts], "notes": [[code, params], ...]}; raises SheetsError."""
+    if suffix == ".csv":
+        return _read_csv(data)
+    if data.startswith(CFB_MAGIC):
+        if b"E\x00n\x00c\x00r\x00y\x00p\x00t\x00i\x00o\x00n\x00I\x00n\x00f\x00o" in data:
+            raise SheetsError("upload_encrypted")
+        if suffix in (".xlsx", ".xlsm"):  # an old .xls renamed: read it as what it is
+            return _read_xls(data)
+    if suffix == ".xls":
+        if data.startswith(b"PK"):
+            return _read_xlsx(data)
+        return _read_xls(data)
+    if not data.startswith(b"PK"):
+        raise SheetsError("upload_not_workbook", suffix=suffix)
+    return _read_xlsx(data)
+
+
+# --- CSV -----------------------------------------------------------------------------------------
+
+def decode_csv(data: bytes) -> str:
+    """UTF-8 (with or without BOM) first, UTF-16 with its BOM; otherwise GB18030, which covers GBK and GB2312."""
+    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        try:
+            return data.decode("utf-16")
+        except UnicodeDecodeError:
+            pass
+    for enc in ("utf-8-sig", "gb18030"):
+        try:
+            return data.decode(enc)
+        except UnicodeDecodeError:
+            continue
+    raise SheetsError("upload_csv_encoding")
+
+
+def _delimiter(text: str) -> str:
+    """The separator the first lines use most: comma, semicolon (European Excel) or tab."""
+    head = "\n".join(text.splitlines()[:5])
+    counts = {d: head.count(d) for d in (",", ";", "\t")}
+    best = max(counts, key=lambda d: counts[d])
+    return best if counts[best] > 0 else ","
+
+
+def _read_csv(data: bytes) -> dict:
+    if data.startswith(b"PK") or data.startswith(CFB_MAGIC):
+        raise SheetsError("upload_wrong_extension_csv")
+    text = decode_csv(data)
+    if "\x00" in text:
+        raise SheetsError("upload_csv_binary")
+    sheet = _Sheet("CSV")
+    budget = _Budget()
+    csv.field_size_limit(MAX_TEXT * 4)
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=_delimiter(text))
+    try:
+        for r, row in enumerate(reader):
+            for c, v in enumerate(row):
+                v = cell_text(v)
+                if v:
+                    budget.take()
+                    sheet.cells.append([r, c, v])
+    except csv.Error as exc:
+        raise SheetsError("upload_csv_damaged", line=reader.line_num, detail=str(exc)[:200]) from None
+    return {"sheets": [sheet.as_dict()], "notes": []}
+
+
+# --- .xls ----------------------------------------------------------------------------------------
+
+def _read_xls(data: bytes) -> dict:
+    try:
+        from python_calamine import CalamineWorkbook, SheetVisibleEnum
+    except ImportError:  # pragma: no cover - declared in requirements.txt
+        raise SheetsError("upload_not_workbook", suffix=".xls") from None
+    try:
+        wb = CalamineWorkbook.from_filelike(io.BytesIO(data))
+    except Exception as exc:  # calamine raises several unrelated types for a broken file
+        if "password" in str(exc).lower() or "encrypt" in str(exc).lower():
+            raise SheetsError("upload_encrypted") from None
+        raise SheetsError("upload_not_workbook", suffix=".xls") from None
+    out, notes, budget = [], [], _Budget()
+    names = [m.name for m in wb.sheets_metadata]
+    _check_duplicate_names(names)
+    try:
+        for meta in wb.sheets_metadata:
+            if meta.visible != SheetVisibleEnum.Visible:
+                notes.append(["upload_note_hidden", {"sheet": meta.name}])
+                continue
+            if meta.name in INFO_SHEETS:
+                notes.append(["upload_note_info", {"sheet": meta.name}])
+                continue
+            try:
+                rows = wb.get_sheet_by_name(meta.name).to_python(skip_empty_area=False)
+            except Exception as exc:
+                raise SheetsError("upload_sheet_damaged", sheet=meta.name, detail=type(exc).__name__) from None
+            sheet = _Sheet(meta.name)
+            for r, row in enumerate(rows):
+                for c, v in enumerate(row):
+                    v = cell_text(v)
+                    if v:
+                        budget.take()
+                        sheet.cells.append([r, c, v])
+            out.append(sheet.as_dict())
+    finally:
+        wb.close()
+    return {"sheets": out, "notes": notes}
+
+
+def _check_duplicate_names(names: list[str]) -> None:
+    seen: dict[str, str] = {}
+    for n in names:
+        k = n.strip().casefold()
+        if k in seen:
+            raise SheetsError("upload_duplicate_sheet_names", sheet=n)
+        seen[k] = n
+
+
+# --- .xlsx / .xlsm -------------------------------------------------------------------------------
+
+def _local(tag: str) -> str:
+    return tag.rsplit("}", 1)[-1]
+
+
+def _attr(el, name: str) -> str | None:
+    """An attribute by local name, whatever its namespace (transitional and strict OOXML differ)."""
+    if name in el.attrib:
+        return el.attrib[name]
+    for k, v in el.attrib.items():
+        if k.endswith("}" + name):
+            return v
+    return None
+
+
+class _Zip:
+    def __init__(self, data: bytes):
+        try:
+            self.z = zipfile.ZipFile(io.BytesIO(data))
+            infos = self.z.infolist()
+        except (zipfile.BadZipFile, zipfile.LargeZipFile, ValueError, EOFError, OSError):
+            raise SheetsError("upload_not_workbook", suffix=".xlsx") from None
+        total = sum(i.file_size for i in infos)
+        if total > MAX_UNZIPPED or any(i.file_size > 10 * 1024 ** 2 and i.file_size > MAX_RATIO *
+                                       max(i.compress_size, 1) for i in infos):
+            raise SheetsError("upload_zip_bomb", mb=f"{total / 1024 ** 2:,.0f}")
+        self.names = {i.filename.lstrip("/"): i.filename for i in infos}
+        self.lower = {n.lower(): n for n in self.names}
+
+    def find(self, name: str) -> str | None:
+        name = posixpath.normpath(name.lstrip("/"))
+        return self.names.get(name) or self.names.get(self.lower.get(name.lower(), ""))
+
+    def open(self, name: str):
+        real = self.find(name)
+        if real is None:
+            raise KeyError(name)
+        return self.z.open(real)
+
+    def parse(self, name: str):
+        with self.open(name) as fh:
+            return ET.parse(fh).getroot()
+
+
+def _rels(z: _Zip, part: str) -> dict[str, tuple[str, str]]:
+    """Relationship id -> (type suffix, target part path) for `part`."""
+    base = posixpath.dirname(part)
+    rels_name = posixpath.join(base, "_rels", posixpath.basename(part) + ".rels")
+    if z.find(rels_name) is None:
+        return {}
+    out = {}
+    for rel in z.parse(rels_name):
+        target = rel.get("Target", "")
+        if rel.get("TargetMode") == "External":
+            continue
+        path = target.lstrip("/") if target.startswith("/") else posixpath.normpath(posixpath.join(base, target))
+        out[rel.get("Id", "")] = (rel.get("Type", "").rsplit("/", 1)[-1], path)
+    return out
+
+
+def _workbook_part(z: _Zip) -> str:
+    for kind, path in _rels(z, "").values() if z.find("_rels/.rels") else []:
+        if kind == "officeDocument":
+            return path
+    return "xl/workbook.xml"
+
+
+def _shared_strings(z: _Zip, path: str | None) -> list[str]:
+    if not path or z.find(path) is None:
+        return []
+    out: list[str] = []
+    with z.open(path) as fh:
+        for _, el in ET.iterparse(fh, events=("end",)):
+            if _local(el.tag) != "si":
+                continue
+            parts = []
+            for child in el:
+                tag = _local(child.tag)
+                if tag == "t":
+                    parts.append(child.text or "")
+                elif tag == "r":
+                    parts.extend(t.text or "" for t in child if _local(t.tag) == "t")
+                # rPh (phonetic reading) is not part of the text
+            out.append("".join(parts))
+            el.clear()
+    return out
+
+
+def is_date_format(code: str) -> bool:
+    code = re.sub(r'"[^"]*"|\[[^\]]*\]|\\.|_.|\*.', "", code or "").lower()
+    return "general" not in code and bool(re.search(r"[ymdhs]", code))
+
+
+def _date_styles(z: _Zip, path: str | None) -> set[int]:
+    """Indexes of cell styles (s="…") that show a number as a date."""
+    if not path or z.find(path) is None:
+        return set()
+    root = z.parse(path)
+    custom = {}
+    for el in root.iter():
+        if _local(el.tag) == "numFmt":
+            try:
+                custom[int(el.get("numFmtId", "-1"))] = el.get("formatCode", "")
+            except ValueError:
+                continue
+    out = set()
+    for el in root:
+        if _local(el.tag) != "cellXfs":
+            continue
+        for i, xf in enumerate(x for x in el if _local(x.tag) == "xf"):
+            try:
+                fid = int(xf.get("numFmtId", "0"))
+            except ValueError:
+                continue
+            if fid in _DATE_IDS or (fid in custom and is_date_format(custom[fid])):
+                out.add(i)
+    return out
+
+
+_COLS: dict[str, int] = {}
+
+
+def _ref(text: str | None) -> tuple[int, int] | None:
+    m = _REF.match(text or "")
+    if not m:
+        return None
+    letters = m.group(1)
+    col = _COLS.get(letters)
+    if col is None:
+        col = 0
+        for ch in letters.upper():
+            col = col * 26 + (ord(ch) - 64)
+        _COLS[letters] = col
+    row = int(m.group(2))
+    if not (1 <= row <= MAX_ROW and 1 <= col <= MAX_COL):
+        return None
+    return row - 1, col - 1
+
+
+def _serial_date(v: float, date1904: bool) -> str:
+    base = dt.datetime(1904, 1, 1) if date1904 else dt.datetime(1899, 12, 30)
+    return cell_text(base + dt.timedelta(days=v))
+
+
+def _read_xlsx(data: bytes) -> dict:
+    z = _Zip(data)
+    notes: list = []
+    if any(n.lower().endswith("vbaproject.bin") for n in z.names):
+        notes.append(["upload_note_macros", {}])
+    wb_part = _workbook_part(z)
+    try:
+        root = z.parse(wb_part)
+    except (KeyError, ET.ParseError):
+        raise SheetsError("upload_not_workbook", suffix=".xlsx") from None
+    rels = _rels(z, wb_part)
+    by_kind = {}
+    for kind, p in rels.values():
+        by_kind.setdefault(kind, p)
+    date1904 = any(_local(e.tag) == "workbookPr" and e.get("date1904") in ("1", "true") for e in root)
+    try:
+        strings = _shared_strings(z, by_kind.get("sharedStrings"))
+        dates = _date_styles(z, by_kind.get("styles"))
+    except ET.ParseError as exc:
+        raise SheetsError("upload_part_damaged", part="sharedStrings/styles", detail=str(exc)[:120]) from None
+    entries = [e for e in root.iter() if _local(e.tag) == "sheet"]
+    _check_duplicate_names([e.get("name", "") for e in entries])
+    budget = _Budget()
+    out = []
+    for e in entries:
+        name = e.get("name", "")
+        if e.get("state") in ("hidden", "veryHidden"):
+            notes.append(["upload_note_hidden", {"sheet": name}])
+            continue
+        if name in INFO_SHEETS:
+            notes.append(["upload_note_info", {"sheet": name}])
+            continue
+        kind, part = rels.get(_attr(e, "id") or "", ("", ""))
+        if kind in ("chartsheet", "dialogsheet", "xlMacrosheet", "xlIntlMacrosheet"):
+            notes.append(["upload_note_chart", {"sheet": name}])
+            continue
+        if kind != "worksheet" or z.find(part) is None:
+            raise SheetsError("upload_sheet_damaged", sheet=name, detail="part missing")
+        try:
+            out.append(_read_sheet(z, part, name, strings, dates, date1904, budget).as_dict())
+        except ET.ParseError as exc:
+            raise SheetsError("upload_sheet_damaged", sheet=name, detail=str(exc)[:120]) from None
+        except (zipfile.BadZipFile, EOFError, OSError, ValueError, IndexError, OverflowError) as exc:
+            raise SheetsError("upload_sheet_damaged", sheet=name, detail=type(exc).__name__) from None
+    return {"sheets": out, "notes": notes}
+
+
+def _read_sheet(z: _Zip, part: str, name: str, strings: list[str], dates: set[int], date1904: bool,
+                budget: _Budget) -> _Sheet:
+    sheet = _Sheet(name)
+    row_i = -1
+    pending: list = []   # cells of the current row written without an address (rare): placed at the row's end
+    cells, formula_only = sheet.cells, sheet.formula_no_value
+    local: dict[str, str] = {}
+    with z.open(part) as fh:
+        for _, el in ET.iterparse(fh, events=("end",)):
+            tag = local.get(el.tag)
+            if tag is None:
+                tag = local[el.tag] = _local(el.tag)
+            if tag == "c":
+                ref = el.get("r")
+                text, no_value = _cell(el, strings, dates, date1904)
+                if ref is None:
+                    pending.append((text, no_value))
+                elif text or no_value:
+                    rc = _ref(ref)
+                    if rc is None:
+                        raise ValueError(f"cell {ref[:20]}")
+                    if text:
+                        budget.take()
+                        cells.append([rc[0], rc[1], text])
+                    else:
+                        formula_only.append([rc[0], rc[1]])
+                el.clear()
+            elif tag == "row":
+                r = el.get("r")
+                row_i = int(r) - 1 if r and r.isdigit() else row_i + 1
+                if not 0 <= row_i < MAX_ROW:
+                    raise ValueError("row")
+                for col_i, (text, no_value) in enumerate(pending):
+                    if col_i >= MAX_COL:
+                        raise ValueError("cell position")
+                    if text:
+                        budget.take()
+                        cells.append([row_i, col_i, text])
+                    elif no_value:
+                        formula_only.append([row_i, col_i])
+                pending.clear()
+                el.clear()
+            elif tag == "mergeCell":
+                a, _, b = (el.get("ref") or "").partition(":")
+                p, q = _ref(a), _ref(b or a)
+                if p and q:
+                    sheet.merges.append([min(p[0], q[0]), min(p[1], q[1]), max(p[0], q[0]), max(p[1], q[1])])
+                el.clear()
+    return sheet
+
+
+_CHILD = {f"{{{ns}}}{t}": t for ns in ("http://schemas.openxmlformats.org/spreadsheetml/2006/main",
+                                       "http://purl.oclc.org/ooxml/spreadsheetml/main") for t in ("v", "f", "is")}
+
+
+def _cell(el, strings: list[str], dates: set[int], date1904: bool) -> tuple[str, bool]:
+    """(cell text, is a formula without a cached value)."""
+    t = el.get("t", "n")
+    v = f = None
+    inline = []
+    for child in el:
+        tag = _CHILD.get(child.tag) or _local(child.tag)
+        if tag == "v":
+            v = child.text
+        elif tag == "f":
+            f = child
+        elif tag == "is":
+            inline.extend(x.text or "" for x in child.iter() if _local(x.tag) == "t")
+    if t == "inlineStr":
+        return cell_text("".join(inline)[:MAX_TEXT]), False
+    if v is None or v == "":
+        return "", f is not None
+    if t == "s":
+        return cell_text(strings[int(v)]), False
+    if t in ("str", "e", "d"):
+        return cell_text(v[:MAX_TEXT]), False
+    if t == "b":
+        return ("TRUE" if v.strip() in ("1", "true") else "FALSE"), False
+    number = float(v)
+    s = el.get("s")
+    if s and s.isdigit() and int(s) in dates and 0 <= number < 2958466:
+        return _serial_date(number, date1904), False
+    return cell_text(number), False
