@@ -19,6 +19,7 @@ from loaders.drafting import context_for, draft_sidecar
 from loaders.extract import extract
 from loaders.text import read_plan_text
 from metrics.checks import consistency_checks
+from metrics.review import orphan_decisions, review_plans
 from outputs.export import CSV_COLUMNS, figures_frame
 from store import db
 from store.db import DatabaseBusy
@@ -50,9 +51,16 @@ def cmd_build(args) -> int:
     con = db.open_read(result.path)
     try:
         checks = consistency_checks(con)
+        review, orphans = review_plans(con), orphan_decisions(con)
     finally:
         con.close()
     _print_summary(result, checks)
+    # what the review queue holds after this build (python -m loaders review list)
+    for r in review.itertuples():
+        print(f"  审核 review {r.plan_id}: extracted {r.extracted}, confirmed {r.confirmed}, "
+              f"corrected {r.corrected}, rejected {r.rejected}")
+    if len(orphans):
+        print(f"  审核 review: {len(orphans)} decisions match no figure now (python -m loaders review list)")
     return 0
 
 

@@ -49,6 +49,18 @@ def _rollup(row: dict, by_adcode: dict[str, str], by_name: dict[str, dict]) -> s
     return None
 
 
+def not_places(path: str | None = None) -> tuple[str, ...]:
+    with open(path or DICT_DIR / "not_places.csv", encoding="utf-8", newline="") as f:
+        return tuple(normalize(r["phrase"]) for r in csv.DictReader(f) if r["phrase"].strip())
+
+
+def _occurrences(text: str, phrase: str, start: int, end: int):
+    at = text.find(phrase, start, end)
+    while at >= 0:
+        yield at
+        at = text.find(phrase, at + 1, end)
+
+
 @dataclass(frozen=True)
 class PlaceIndex:
     """regions.csv forms plus every gazetteer form; same look-ups as common.dictionaries.RegionIndex."""
@@ -62,13 +74,23 @@ class PlaceIndex:
     # two-character county names without their suffix (泽普, 叶城): words too often to match alone, but a place
     # inside an organisation's name (泽普分指挥部) or in a list of counties (巴楚、莎车、泽普、叶城四县) is the county
     short_counties: dict[str, str] = None  # type: ignore[assignment]
+    # idioms and set phrases that contain a place name (长治久安, 幸福安康): data/dictionaries/not_places.csv
+    not_places: tuple[str, ...] = ()
 
     def find_all(self, norm_text: str, start: int = 0, end: int | None = None):
         """(start, end, region_id) of every place mention in norm_text[start:end], longest match first."""
         end = len(norm_text) if end is None else end
         short = self.short_counties or {}
+        masked = sorted((m, m + len(p)) for p in self.not_places
+                        for m in _occurrences(norm_text, p, start, end))
+        k = 0
         i = start
         while i < end:
+            while k < len(masked) and masked[k][1] <= i:
+                k += 1
+            if k < len(masked) and masked[k][0] <= i:  # inside an idiom: not a place
+                i = masked[k][1]
+                continue
             for n in self._by_first.get(norm_text[i], ()):
                 if i + n <= end and norm_text[i:i + n] in self.forms:
                     yield i, i + n, self.forms[norm_text[i:i + n]]
@@ -134,4 +156,5 @@ def place_index(regions_path: str | None = None, gazetteer_path: str | None = No
                 short_claims[r["name"][:2]].add(rid)
     short = {k: v.pop() for k, v in short_claims.items() if len(v) == 1 and k not in forms}
     return PlaceIndex(forms, place_of, base.members, base.level, base.name_zh, province,
-                      {c: tuple(sorted(ns, reverse=True)) for c, ns in by_first.items()}, short)
+                      {c: tuple(sorted(ns, reverse=True)) for c, ns in by_first.items()}, short,
+                      not_places())

@@ -176,11 +176,15 @@ def build(path: str | Path | None = None, plans_dir: str | Path | None = None) -
                 kind=m["kind"], period=m["period"], review_period=m.get("review_period"),
                 default_region=m.get("default_region"), source_file=m.get("source_file"),
                 sha256=hashlib.sha256(p.text.encode("utf-8")).hexdigest(), text=p.text, notes=m.get("notes"),
+                review=m.get("review"),
             ))
         _insert(con, "plans", pd.DataFrame(plan_rows))
         used = sorted(set(figures["period"]) if len(figures) else set())
         uploaded = [r[0] for r in con.execute("SELECT DISTINCT period FROM figures").fetchall()]
-        write_reference(con, [*(p.meta["period"] for p in plans), *used, *uploaded])
+        # periods staff corrected figures to (figure_reviews is carried over like uploads)
+        corrected = [r[0] for r in con.execute(
+            "SELECT DISTINCT period FROM figure_reviews WHERE period IS NOT NULL").fetchall()]
+        write_reference(con, [*(p.meta["period"] for p in plans), *used, *uploaded, *corrected])
         _insert(con, "figures", figures)
         _insert(con, "rejects", rejects)
         _insert(con, "tasks", tasks)
@@ -206,7 +210,8 @@ def _check_dictionary_coverage(figures: pd.DataFrame) -> None:
 
 
 def ensure_database(path: str | Path | None = None) -> Path:
-    """Builds the database on first run (the app calls this); a no-op when it exists."""
+    """Builds the database on first run, or rebuilds a file from an older schema (the app calls this on every
+    run; the version is read once per file snapshot). Rebuilds carry uploads, views and reviews over."""
     p = db.db_path(path)
     if not p.exists():
         with db.writer_lock(p):

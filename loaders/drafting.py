@@ -193,7 +193,9 @@ def draft_sidecar(text: str, stem: str) -> dict:
     givers, recipients = _roles(norm, 0, opening_end)
     more_g, more_r = _roles(norm, opening_end, len(norm))
     givers += [g for g in more_g if g not in givers]
-    recipients = [r for r in recipients if r not in givers]
+    # a place named as the one receiving (江苏省对口支援新疆克州) is not also a giver because a later clause has it
+    # allocate (阿图什市安排资金…): that is the giver's money spent there
+    givers = [g for g in givers if g not in recipients]
     ix = place_index()
     default = recipients[0] if recipients else None
     if default is None:

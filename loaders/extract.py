@@ -366,9 +366,12 @@ def extract(ctx: PlanContext, text: str, rindex: d.RegionIndex | None = None,
     seen_metrics: dict[str, list[str]] = {}  # unit family -> metrics of this paragraph's figures, in order
     for sent in tx.sentences(norm):
         para = norm.rfind("\n", 0, sent.start)
-        if para != paragraph:  # a time stated once holds until the paragraph ends
-            paragraph, carried, carried_start = para, None, None
-            seen_metrics = {}
+        if para != paragraph:  # a time stated once holds until the paragraph ends …
+            continues = norm[sent.start:sent.start + 6].lstrip().startswith("其中")  # … or its 其中 parts do
+            paragraph = para
+            if not continues:
+                carried, carried_start = None, None
+                seen_metrics = {}
         tmarks = te.marks(norm, sent.start, sent.end, ctx.doc_year, ctx.doc_month, carried_start, period_start,
                           untied_years=ctx.review_period is None)
         sent_carried = carried

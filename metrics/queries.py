@@ -23,6 +23,11 @@ def _df(con: duckdb.DuckDBPyConnection, sql: str, params: list | None = None) ->
     return con.execute(sql, params or []).df()
 
 
+def hide_unreviewed(con: duckdb.DuckDBPyConnection, hide: bool = True) -> None:
+    """Every query on this connection leaves out figures nobody has reviewed yet (v_figures reads the variable)."""
+    con.execute("SET VARIABLE hide_unreviewed = ?", [bool(hide)])
+
+
 def _in(column: str, values, params: list) -> str:
     """An `AND column IN (?, ?)` clause for a non-empty filter; empty or None means no filter."""
     if not values:
@@ -107,6 +112,7 @@ def cells(con, metric_id: str | None = None, periods: list[str] | None = None, r
             SELECT f.figure_id, f.metric_id, f.period, f.region_id, f.value_base, f.qualifier, f.number_text,
                    f.quote, f.plan_id, f.upload_file, f.region_zh, f.region_en, f.region_color, f.region_sort,
                    f.region_level, f.metric_zh, f.metric_en, f.period_zh, f.period_en, f.period_sort, f.n_years,
+                   f.review_status,
                    ROW_NUMBER() OVER (PARTITION BY f.metric_id, f.period, f.region_id
                                       ORDER BY f.value_base DESC, f.figure_id) AS rn
             FROM v_figures f WHERE 1=1 {where}),
@@ -118,6 +124,7 @@ def cells(con, metric_id: str | None = None, periods: list[str] | None = None, r
                    MAX(CASE WHEN rn = 1 THEN quote END) AS quote,
                    MAX(CASE WHEN rn = 1 THEN COALESCE(plan_id, upload_file) END) AS source,
                    COUNT(*) AS n_figures,
+                   COUNT(*) FILTER (WHERE review_status = 'extracted') AS n_unreviewed,
                    string_agg(figure_id, ',' ORDER BY figure_id) AS figure_ids,
                    MAX(region_zh) AS region_zh, MAX(region_en) AS region_en, MAX(region_color) AS region_color,
                    MAX(region_sort) AS region_sort, MAX(region_level) AS region_level,
@@ -162,7 +169,7 @@ _PERIOD_CELLS_SQL = """
 WITH RECURSIVE
 ranked AS (
     SELECT f.figure_id, f.metric_id, f.period, f.region_id, f.value_base, f.qualifier, f.number_text,
-           COALESCE(f.plan_id, f.upload_file) AS source, f.five_year, f.start_year, f.end_year,
+           COALESCE(f.plan_id, f.upload_file) AS source, f.five_year, f.start_year, f.end_year, f.review_status,
            ROW_NUMBER() OVER (PARTITION BY f.metric_id, f.period, f.region_id
                               ORDER BY f.value_base DESC, f.figure_id) AS rn
     FROM v_figures f WHERE f.five_year IS NOT NULL {where}),
@@ -173,6 +180,7 @@ cell AS (
            MAX(CASE WHEN r.rn = 1 THEN r.number_text END) AS number_text,
            MAX(CASE WHEN r.rn = 1 THEN r.source END) AS source,
            COUNT(*) AS n_figures,
+           COUNT(*) FILTER (WHERE r.review_status = 'extracted') AS n_unreviewed,
            string_agg(r.figure_id, ',' ORDER BY r.figure_id) AS figure_ids,
            string_agg(CASE WHEN r.rn BETWEEN 2 AND 6 THEN r.number_text END, ' / ' ORDER BY r.rn) AS others_text,
            MAX(CASE WHEN r.start_year = p.start_year AND r.end_year = p.end_year THEN 1 ELSE 0 END) AS whole
@@ -196,7 +204,7 @@ part AS (
 summed AS (
     SELECT five_year, region_id, metric_id, SUM(value_base) AS years_value_base, COUNT(*) AS n_parts,
            SUM(end_year - start_year + 1) AS n_part_years,
-           SUM(n_figures) AS n_part_figures,
+           SUM(n_figures) AS n_part_figures, SUM(n_unreviewed) AS n_part_unreviewed,
            MAX(CASE WHEN qualifier IN {at_least} THEN 1 ELSE 0 END) AS at_least,
            MAX(CASE WHEN qualifier IN {approx} THEN 1 ELSE 0 END) AS approx,
            string_agg(period, ',' ORDER BY start_year, period) AS parts,
@@ -231,6 +239,7 @@ SELECT k.five_year AS period, k.region_id, k.metric_id,
        CASE WHEN s.value_base IS NOT NULL THEN s.source ELSE y.part_sources END AS source,
        CASE WHEN s.value_base IS NOT NULL THEN s.figure_ids ELSE y.part_ids END AS figure_ids,
        CASE WHEN s.value_base IS NOT NULL THEN s.n_figures ELSE y.n_part_figures END AS n_figures,
+       CASE WHEN s.value_base IS NOT NULL THEN s.n_unreviewed ELSE y.n_part_unreviewed END AS n_unreviewed,
        CASE WHEN s.value_base IS NOT NULL THEN s.others_text END AS others_text,
        y.part_ids AS year_figure_ids,
        r.name_zh AS region_zh, r.name_en AS region_en, r.color AS region_color, r.sort AS region_sort,
@@ -607,7 +616,7 @@ def tasks_list(con, plan_id: str | None = None, search: str | None = None) -> pd
 FIGURE_COLUMNS = ("figure_id", "period", "region_id", "region_zh", "region_en", "metric_id", "metric_zh",
                   "metric_en", "value", "unit", "qualifier", "number_text", "value_base", "base_unit",
                   "display_unit_zh", "display_unit_en", "decimals", "source_kind", "plan_id", "upload_file",
-                  "sheet", "row_number", "section", "quote")
+                  "sheet", "row_number", "section", "quote", "review_status")
 
 
 def _figure_where(search, metrics, periods, regions, source_kind, params: list) -> str:

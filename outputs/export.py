@@ -5,7 +5,8 @@ import pandas as pd
 
 CSV_COLUMNS = ["plan", "period", "region", "metric", "value", "unit", "qualifier", "value_base", "base_unit",
                "number_text", "section", "quote", "quote_start", "quote_end", "span_start", "span_end",
-               "region_zh", "metric_zh", "source_kind", "batch_id", "sheet", "row_number", "figure_id"]
+               "region_zh", "metric_zh", "source_kind", "batch_id", "sheet", "row_number", "figure_id",
+               "review_status", "reviewer", "reviewed_at", "extracted_number_text"]
 
 
 def figures_frame(con) -> pd.DataFrame:

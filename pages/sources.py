@@ -25,7 +25,7 @@ CHECKS_AUTO_MAX = 50_000  # above this many figures the checks run only when the
 CHECKS_SHOWN = 500
 TABLE_COLUMNS = {"figure_id": "figure_id", "period": "period", "region": "region", "metric": "metric",
                  "display": "value", "number_text": "number_text", "source": "source", "section": "section",
-                 "quote": "quote"}
+                 "quote": "quote", "review": "review_status"}
 CHECK_COLUMNS = {"check_name": "check", "status_name": "status", "plan_name": "plan", "period": "period",
                  "region": "region", "metric": "metric", "stated_text": "stated", "computed_text": "computed",
                  "detail": "detail", "figure_ids": "figure_ids"}
@@ -67,6 +67,11 @@ def _context(figure_id: str) -> None:
     st.caption(f"{t('source')}: {access.md(source)} · {access.md(blank(ctx.get('section')))}")
     st.html(f'<div class="aid-context">…{e(ctx["before"])}<span class="aid-quote">{e(ctx["quote_before"])}'
             f'<mark class="aid-span">{e(ctx["span"])}</mark>{e(ctx["quote_after"])}</span>{e(ctx["after"])}…</div>')
+    if isinstance(ctx.get("reviewer"), str) and ctx["reviewer"]:  # who confirmed or corrected it, and when
+        when = pd.Timestamp(ctx["reviewed_at"]).strftime("%Y-%m-%d %H:%M")
+        st.caption(t("review_decided", s=t(f"review_status_{ctx['review_status']}"), who=access.md(ctx["reviewer"]), when=when)
+                   + (f" · {t('review_extracted')}: {access.md(ctx['extracted_number_text'])}"
+                      if ctx["review_status"] == "corrected" else ""))
 
 
 def _checks(total: int, rnames: dict, mnames: dict, units: dict) -> None:
@@ -161,6 +166,7 @@ def render() -> None:
         df["number_text"] = [blank(v) for v in df["number_text"]]
         df["quote"] = [blank(v) for v in df["quote"]]
         df["section"] = [blank(v) for v in df["section"]]
+        df["review"] = [t(f"review_status_{x}") if x != "reviewed" else "" for x in df["review_status"]]
         if presenting():  # the slide: the first figures of the view, one screen tall
             shown = {k: v for k, v in TABLE_COLUMNS.items() if k != "figure_id"}  # ids are for look-ups, not slides
             table(df.head(PRESENT_ROWS), shown, key="sources_table", height=PRESENT_ROWS * 35 + 40)

@@ -21,7 +21,7 @@ import duckdb
 from common import settings
 from common.messages import CodedError
 
-SCHEMA_VERSION = "2"  # 2: periods.five_year / dashboard, regions.role
+SCHEMA_VERSION = "3"  # 2: periods.five_year / dashboard, regions.role; 3: plans.review, figure_reviews
 
 SCHEMA_SQL = """
 CREATE TABLE IF NOT EXISTS plans (
@@ -39,7 +39,8 @@ CREATE TABLE IF NOT EXISTS plans (
     source_file    VARCHAR,
     sha256         VARCHAR NOT NULL,
     text           VARCHAR NOT NULL,      -- the text as stored in data/plans; offsets point into it
-    notes          VARCHAR
+    notes          VARCHAR,
+    review         VARCHAR                -- 'pending': its figures await review (sidecar "review")
 );
 CREATE TABLE IF NOT EXISTS periods (
     period     VARCHAR PRIMARY KEY,       -- 十二五 | 2020 | 2020-2022
@@ -167,6 +168,25 @@ CREATE TABLE IF NOT EXISTS assertions (     -- batch figures a later batch state
     batch_id  INTEGER NOT NULL,
     figure_id VARCHAR NOT NULL
 );
+CREATE TABLE IF NOT EXISTS figure_reviews (  -- staff decisions on plan figures; the latest per span wins
+    review_id   INTEGER PRIMARY KEY,
+    plan_id     VARCHAR NOT NULL,         -- a figure's identity across rebuilds: plan and span of its number
+    span_start  INTEGER NOT NULL,
+    span_end    INTEGER NOT NULL,
+    decision    VARCHAR NOT NULL,         -- confirmed | corrected | rejected
+    region_id   VARCHAR,                  -- corrected values; NULL keeps the extracted one
+    period      VARCHAR,
+    metric_id   VARCHAR,
+    value       DOUBLE,
+    unit        VARCHAR,
+    qualifier   VARCHAR,
+    value_base  DOUBLE,
+    base_unit   VARCHAR,
+    number_text VARCHAR,                  -- the corrected value as the reviewer typed it
+    reviewer    VARCHAR NOT NULL,
+    decided_at  TIMESTAMP NOT NULL,
+    note        VARCHAR
+);
 CREATE TABLE IF NOT EXISTS saved_views (
     view_id    INTEGER PRIMARY KEY,
     name       VARCHAR NOT NULL,
@@ -180,17 +200,68 @@ CREATE TABLE IF NOT EXISTS saved_views (
 
 # Tables whose rows come from people, not from data/plans: a rebuild carries them over, together with
 # the uploaded rows of `figures`.
-USER_TABLES: tuple[str, ...] = ("batches", "supersessions", "assertions", "saved_views")
+USER_TABLES: tuple[str, ...] = ("batches", "supersessions", "assertions", "saved_views", "figure_reviews")
+
+# columns added to tables after their first release: a file from an older build gains them on its next write
+MIGRATIONS_SQL = """
+ALTER TABLE plans ADD COLUMN IF NOT EXISTS review VARCHAR;
+"""
 
 VIEWS_SQL = """
-CREATE OR REPLACE VIEW v_figures AS
+-- every current figure with staff review decisions applied (the latest decision per plan span): a corrected
+-- figure carries the corrected values, keeps its quote and offsets, and says who corrected it and when;
+-- review_status: extracted (a pending plan's figure nobody decided on) | confirmed | corrected | rejected |
+-- reviewed (plans without review and uploads)
+CREATE OR REPLACE VIEW v_figures_all AS
+WITH d AS (
+    SELECT * FROM figure_reviews
+    QUALIFY row_number() OVER (PARTITION BY plan_id, span_start, span_end
+                               ORDER BY decided_at DESC, review_id DESC) = 1
+), f AS (
+    -- figures nobody decided on, as stored (kept apart so filters reach the figures scan)
+    SELECT f.*,
+           CASE WHEN f.source_kind = 'plan' AND f.plan_id IN (SELECT plan_id FROM plans WHERE review = 'pending')
+                THEN 'extracted' ELSE 'reviewed' END AS review_status,
+           NULL::VARCHAR AS reviewer, NULL::TIMESTAMP AS reviewed_at, NULL::VARCHAR AS review_note,
+           f.period AS extracted_period, f.region_id AS extracted_region_id, f.metric_id AS extracted_metric_id,
+           f.value AS extracted_value, f.unit AS extracted_unit, f.qualifier AS extracted_qualifier,
+           f.number_text AS extracted_number_text
+    FROM figures f
+    LEFT JOIN d ON d.plan_id = f.plan_id AND d.span_start = f.span_start AND d.span_end = f.span_end
+    WHERE d.plan_id IS NULL
+    UNION ALL BY NAME
+    -- figures with a decision: a correction's values replace the extracted ones
+    SELECT f.* REPLACE (
+               CASE WHEN d.decision = 'corrected' THEN coalesce(d.period, f.period) ELSE f.period END AS period,
+               CASE WHEN d.decision = 'corrected' THEN coalesce(d.region_id, f.region_id) ELSE f.region_id END
+                   AS region_id,
+               CASE WHEN d.decision = 'corrected' THEN coalesce(d.metric_id, f.metric_id) ELSE f.metric_id END
+                   AS metric_id,
+               CASE WHEN d.decision = 'corrected' AND d.value IS NOT NULL THEN d.value ELSE f.value END AS value,
+               CASE WHEN d.decision = 'corrected' AND d.value IS NOT NULL THEN d.unit ELSE f.unit END AS unit,
+               CASE WHEN d.decision = 'corrected' AND d.value IS NOT NULL THEN d.qualifier ELSE f.qualifier END
+                   AS qualifier,
+               CASE WHEN d.decision = 'corrected' AND d.value IS NOT NULL THEN d.value_base ELSE f.value_base END
+                   AS value_base,
+               CASE WHEN d.decision = 'corrected' AND d.value IS NOT NULL THEN d.base_unit ELSE f.base_unit END
+                   AS base_unit,
+               CASE WHEN d.decision = 'corrected' AND d.value IS NOT NULL THEN d.number_text ELSE f.number_text END
+                   AS number_text),
+           d.decision AS review_status, d.reviewer, d.decided_at AS reviewed_at, d.note AS review_note,
+           f.period AS extracted_period, f.region_id AS extracted_region_id, f.metric_id AS extracted_metric_id,
+           f.value AS extracted_value, f.unit AS extracted_unit, f.qualifier AS extracted_qualifier,
+           f.number_text AS extracted_number_text
+    FROM figures f
+    JOIN d ON f.source_kind = 'plan' AND d.plan_id = f.plan_id AND d.span_start = f.span_start
+          AND d.span_end = f.span_end
+)
 SELECT f.*,
        r.name_zh AS region_zh, r.name_en AS region_en, r.level AS region_level, r.color AS region_color,
        r.sort AS region_sort, r.role AS region_role,
        m.name_zh AS metric_zh, m.name_en AS metric_en, m.unit_family, m.category,
        p.label_zh AS period_zh, p.label_en AS period_en, p.n_years, p.sort AS period_sort,
        p.start_year, p.end_year, p.kind AS period_kind, p.five_year
-FROM figures f
+FROM f
 LEFT JOIN regions r USING (region_id)
 LEFT JOIN metrics m USING (metric_id)
 LEFT JOIN periods p USING (period)
@@ -201,6 +272,13 @@ WHERE f.figure_id NOT IN (SELECT s.figure_id FROM supersessions s JOIN batches b
   AND (f.batch_id IS NULL OR f.batch_id NOT IN (SELECT batch_id FROM batches WHERE undone_at IS NOT NULL)
        OR f.figure_id IN (SELECT a.figure_id FROM assertions a JOIN batches b USING (batch_id)
                           WHERE b.undone_at IS NULL));
+
+-- what the dashboard charts: rejected figures never; unreviewed ones unless a reader's connection set
+-- the variable hide_unreviewed (metrics.queries.hide_unreviewed)
+CREATE OR REPLACE VIEW v_figures AS
+SELECT * FROM v_figures_all
+WHERE review_status <> 'rejected'
+  AND NOT (review_status = 'extracted' AND coalesce(TRY_CAST(getvariable('hide_unreviewed') AS BOOLEAN), false));
 """
 
 class DatabaseBusy(CodedError, RuntimeError):
@@ -238,6 +316,7 @@ def db_path(path: str | os.PathLike | None = None) -> Path:
 
 def create_schema(con: duckdb.DuckDBPyConnection) -> None:
     con.execute(SCHEMA_SQL)
+    con.execute(MIGRATIONS_SQL)
     con.execute(VIEWS_SQL)
 
 

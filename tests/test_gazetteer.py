@@ -79,3 +79,14 @@ def test_a_two_character_county_name_counts_inside_an_organisation_name():
     assert _find("泽普") == []  # alone it could be a word
     assert _find("巴楚、莎车、叶城三县") == [("巴楚", "xinjiang_kashgar"), ("莎车", "xinjiang_kashgar"),
                                       ("叶城", "xinjiang_kashgar")]
+
+
+def test_idioms_that_contain_a_place_name_are_not_places():
+    """长治久安 (an idiom every 援疆 report uses) is not 长治 in Shanxi; not_places.csv lists such phrases."""
+    from common.gazetteer import place_index
+    from common.numbers import normalize
+
+    ix = place_index()
+    text = normalize("围绕社会稳定和长治久安总目标，长治市投入资金")
+    found = [(text[s:e], r) for s, e, r in ix.find_all(text)]
+    assert found == [("长治市", "shanxi")]

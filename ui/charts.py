@@ -178,6 +178,8 @@ def show(fig: go.Figure, source: str | None = None, key: str | None = None, on_s
     """Renders a chart with its source line inside the figure (every chart, and every PNG of it, says where
     it came from); caption is extra text under the chart, e.g. the map's approval number."""
     source = source or t("source_plans")
+    if (fig.layout.meta or {}).get("unreviewed"):  # said inside the figure, so a downloaded PNG says it too
+        source = t("unreviewed_caption") + " · " + source
     _with_source(fig, source)
     kwargs = dict(key=key, config=plotly_config(fig, selectable=bool(on_select)), theme=None)
     if on_select:
@@ -216,7 +218,23 @@ def _hover(row, unit_zh: str, unit_en: str, decimals, value_col: str = "value_ba
         parts.append(f"{t('others')}: {row['others_text']}")
     if isinstance(row.get("source"), str):
         parts.append(f"{t('source')}: {source_name(row['source'])}")
+    if _unreviewed(row):
+        parts.append(f"<i>{t('unreviewed_hover', n=int(row['n_unreviewed']))}</i>")
     return "<br>".join(parts)
+
+
+UNREVIEWED_PATTERN = "/"  # bars holding figures nobody has reviewed yet are hatched (lines: open markers)
+
+
+def _unreviewed(row) -> bool:
+    n = row.get("n_unreviewed")
+    return n is not None and n == n and int(n) > 0
+
+
+def _mark_unreviewed(fig: go.Figure, flags: list[bool]) -> None:
+    """Remembers on the figure that it draws unreviewed figures, so show() adds the caption."""
+    if any(flags):
+        fig.update_layout(meta={**(fig.layout.meta or {}), "unreviewed": True})
 
 
 def _partial(row, text: str) -> str:
@@ -238,6 +256,7 @@ def bars_by_region(df: pd.DataFrame, title: str, unit_zh: str, unit_en: str, dec
     label_dec = decimals if factor == fmt.factor(unit_zh) else 2  # rescaled (万家, bn yuan): keep two decimals
     sz = style()
     fig = go.Figure()
+    flags_all: list[bool] = []
     for region_id, sub in df.groupby("region_id", sort=False):
         first = sub.iloc[0]
         xs = [_label(r, "period") if x == "period" else _label(r, "region") for _, r in sub.iterrows()]
@@ -251,36 +270,51 @@ def bars_by_region(df: pd.DataFrame, title: str, unit_zh: str, unit_en: str, dec
                       hovertext=[_hover(r, unit_zh, unit_en, decimals, value_col) for _, r in sub.iterrows()],
                       hoverinfo="text")
         color = first.get("region_color") or FALLBACK_COLOR
+        flags = [_unreviewed(r) for _, r in sub.iterrows()]
+        flags_all += flags
         if kind == "line":
+            symbols = ["circle-open" if f else "circle" for f in flags]
             fig.add_trace(go.Scatter(mode="lines+markers+text", textposition="top center",
                                      line=dict(color=color, width=sz["line"]),
-                                     marker=dict(color=color, size=sz["marker"], line=dict(color="white", width=1)),
+                                     marker=dict(color=color, size=sz["marker"], symbol=symbols,
+                                                 line=dict(color=[color if f else "white" for f in flags],
+                                                           width=[2 if f else 1 for f in flags])),
                                      **common))
         else:
             fig.add_trace(go.Bar(marker_color=color, marker_line=dict(color="white", width=0.5),
+                                 marker_pattern=dict(shape=[UNREVIEWED_PATTERN if f else "" for f in flags],
+                                                     fillmode="overlay", fgcolor="white"),
                                  textposition="outside", cliponaxis=False, **common))
     fig.update_layout(barmode="group")
     if x == "period":  # a period's years on a second line: narrow charts would tilt them into the source line
         cats = list(dict.fromkeys(v for tr in fig.data for v in (tr.x or [])))
         fig.update_xaxes(tickmode="array", tickvals=cats, ticktext=[str(c).replace("(", "<br>(", 1) for c in cats])
     fig.update_xaxes(tickangle=0)
+    _mark_unreviewed(fig, flags_all)
     return _layout(fig, title, y_unit or auto_unit)
 
 
 def share_bars(df: pd.DataFrame, title: str) -> go.Figure:
     """Stacked 100% bars: each region's share of the period's regional sum."""
     fig = go.Figure()
+    flags_all: list[bool] = []
     for region_id, sub in df.groupby("region_id", sort=False):
         first = sub.iloc[0]
+        flags = [_unreviewed(r) for _, r in sub.iterrows()]
+        flags_all += flags
         fig.add_trace(go.Bar(
             x=[_label(r, "period") for _, r in sub.iterrows()], y=list(sub["share"] * 100),
             name=_label(first, "region"), marker_color=first.get("region_color") or FALLBACK_COLOR,
+            marker_pattern=dict(shape=[UNREVIEWED_PATTERN if f else "" for f in flags], fillmode="overlay",
+                                fgcolor="white"),
             text=[f"{v * 100:.1f}%" for v in sub["share"]], textposition="inside",
             hovertext=[f"<b>{_label(r, 'region')}</b> · {_label(r, 'period')}<br>{r['share'] * 100:.1f}%"
-                       f"<br>{t('source')}: {source_name(r.get('source'))}" for _, r in sub.iterrows()],
-            hoverinfo="text",
+                       f"<br>{t('source')}: {source_name(r.get('source'))}"
+                       + (f"<br><i>{t('unreviewed_hover', n=int(r['n_unreviewed']))}</i>" if f else "")
+                       for f, (_, r) in zip(flags, sub.iterrows())], hoverinfo="text",
         ))
     fig.update_layout(barmode="stack")
+    _mark_unreviewed(fig, flags_all)
     return _layout(fig, title, "%")
 
 

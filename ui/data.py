@@ -14,7 +14,9 @@ import pandas as pd
 import streamlit as st
 
 from metrics import checks, queries
+from metrics import review as review_queries
 from store import db
+from ui import state
 
 ALIAS = "snap"
 P = ParamSpec("P")
@@ -61,13 +63,18 @@ def snapshot() -> tuple[str, tuple | None]:
 
 def connection() -> duckdb.DuckDBPyConnection:
     """A cursor on the current snapshot; close it after use. A cursor per use: DuckDB connections are not
-    shared safely between script threads."""
-    return _cursor(*snapshot())
+    shared safely between script threads. It hides unreviewed figures when the reader's switch says so."""
+    con = _cursor(*snapshot())
+    if state.hide_unreviewed():
+        queries.hide_unreviewed(con)
+    return con
 
 
 @st.cache_data(max_entries=512, show_spinner=False)
-def _run(path: str, token, name: str, args: str):
+def _run(path: str, token, name: str, args: str, hide_unreviewed: bool = False):
     con = _cursor(path, token)
+    if hide_unreviewed:
+        queries.hide_unreviewed(con)
     try:
         return _QUERIES[name](con, **json.loads(args))
     finally:
@@ -89,7 +96,8 @@ def _cached(fn: Callable[Concatenate[Any, P], R]) -> Callable[P, R]:
         bound = signature.bind(None, *args, **kwargs)
         filters = {k: v for k, v in list(bound.arguments.items())[1:]}
         path, token = snapshot()
-        result = _run(path, token, name, json.dumps(filters, ensure_ascii=False, sort_keys=True, default=list))
+        result = _run(path, token, name, json.dumps(filters, ensure_ascii=False, sort_keys=True, default=list),
+                      state.hide_unreviewed())
         return result.copy() if isinstance(result, pd.DataFrame) else result
 
     return call
@@ -131,3 +139,7 @@ figure_context = _cached(queries.figure_context)
 data_status = _cached(queries.data_status)
 consistency_checks = _cached(checks.consistency_checks)
 plan_titles = _cached(queries.plan_titles)
+review_plans = _cached(review_queries.review_plans)
+review_queue = _cached(review_queries.review_queue)
+unreviewed_count = _cached(review_queries.unreviewed_count)
+orphan_decisions = _cached(review_queries.orphan_decisions)

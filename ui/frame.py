@@ -18,7 +18,7 @@ from loaders.build import ensure_database
 from ui import theme, views_panel
 from ui.i18n import language_switch, t
 
-NOT_SLIDES = ("upload",)  # pages for working, not showing: presentation mode shows the exit bar and the title
+NOT_SLIDES = ("upload", "review")  # pages for working, not showing: presentation mode shows the exit bar and the title
 _run = threading.local()  # one script run per thread: "is the frame running a page on this thread?"
 
 

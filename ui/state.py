@@ -8,7 +8,11 @@ import streamlit as st
 from ui.theme import presenting
 
 # parameters that belong to the whole app, not to a page's filters
-GLOBAL_PARAMS = ("lang", "present", "deck")
+GLOBAL_PARAMS = ("lang", "present", "deck", "hide_unreviewed")
+# app-wide switch: charts leave out figures nobody has reviewed yet (?hide_unreviewed=1); the widget key and the
+# value kept across pages that do not draw the widget
+HIDE_UNREVIEWED = "hide_unreviewed"
+_HIDE = "_state_hide_unreviewed"
 # session keys: filter names each page declared (for saving a view), and "read the next page from the URL"
 _NAMES = "_state_filter_names"
 _RELOAD = "_state_reload_from_url"
@@ -103,3 +107,30 @@ def sync(page: str, defaults: dict) -> dict:
 
 def as_json(state: dict) -> str:
     return json.dumps(state, ensure_ascii=False, sort_keys=True)
+
+
+def hide_unreviewed() -> bool:
+    """Whether charts leave out unreviewed figures: the switch's value in this session, else ?hide_unreviewed=."""
+    value = st.session_state.get(_HIDE)
+    if value is None:
+        value = _from_param(st.query_params.get_all(HIDE_UNREVIEWED), False)
+    return bool(value)
+
+
+def _keep_hide() -> None:
+    st.session_state[_HIDE] = bool(st.session_state.get(HIDE_UNREVIEWED))
+
+
+def unreviewed_switch(label: str, available: bool) -> bool:
+    """The sidebar switch (drawn while there are unreviewed figures, or while they are hidden), kept in the URL
+    so a copied link and presentation mode show the same figures; returns whether they are hidden."""
+    hide = hide_unreviewed()
+    if (available or hide) and show_filters():
+        st.session_state[HIDE_UNREVIEWED] = hide
+        st.sidebar.toggle(label, key=HIDE_UNREVIEWED, on_change=_keep_hide)
+    st.session_state[_HIDE] = hide
+    if hide and st.query_params.get(HIDE_UNREVIEWED) != "1":
+        st.query_params[HIDE_UNREVIEWED] = "1"
+    elif not hide and HIDE_UNREVIEWED in st.query_params:
+        del st.query_params[HIDE_UNREVIEWED]
+    return hide

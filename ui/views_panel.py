@@ -23,7 +23,7 @@ from outputs import views as mv
 from outputs.deck import build_deck
 from store import db
 from ui import access, charts, state
-from ui.data import _open_snapshot, connection, snapshot
+from ui.data import _open_snapshot, connection, snapshot, unreviewed_count
 from ui.i18n import STRINGS, lang, t
 from ui.theme import presenting
 
@@ -334,6 +334,7 @@ def drawn() -> bool:
 def render(page: str) -> None:
     """Call first in a page's render(): page is the page's URL path (funding, cooperation, ...)."""
     charts.set_page(page, prefix_of(page))
+    state.unreviewed_switch(t("hide_unreviewed"), unreviewed_count() > 0)
     # the toggle mirrors ?present= (the one state); its callback writes the URL
     st.session_state["present_toggle"] = presenting()
     saved = _list()
