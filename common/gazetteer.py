@@ -23,14 +23,6 @@ ORG_AFTER = re.compile(r"分指挥部|前方指挥部|指挥部|工作组|工作
                        r"|(?:、[\u4e00-\u9fff]{2,3}){0,8}(?:等)?(?:[两三四五六七八九十]|\d{1,2})?个?县")
 
 
-@dataclass(frozen=True)
-class Place:
-    name: str
-    level: str            # province | prefecture | county | division | group
-    adcode: str
-    region_id: str | None  # the regions.csv row it counts for
-
-
 @lru_cache(maxsize=None)
 def places(path: str | None = None) -> tuple[dict, ...]:
     with open(path or DICT_DIR / "gazetteer.csv", encoding="utf-8", newline="") as f:

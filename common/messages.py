@@ -608,10 +608,6 @@ MESSAGES: dict[str, tuple[str, str]] = {  # key -> (中文, English)
 }
 
 
-def has(key: str) -> bool:
-    return key in MESSAGES
-
-
 def text(key: str, lang: str = "zh", **params) -> str:
     """The message in `lang` (zh unless en), its {placeholders} filled from params."""
     zh, en = MESSAGES[key]

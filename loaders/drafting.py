@@ -191,7 +191,7 @@ def draft_sidecar(text: str, stem: str) -> dict:
     sents = tx.sentences(norm)
     opening_end = sents[min(len(sents), 3) - 1].end if sents else len(norm)
     givers, recipients = _roles(norm, 0, opening_end)
-    more_g, more_r = _roles(norm, opening_end, len(norm))
+    more_g, _ = _roles(norm, opening_end, len(norm))
     givers += [g for g in more_g if g not in givers]
     # a place named as the one receiving (江苏省对口支援新疆克州) is not also a giver because a later clause has it
     # allocate (阿图什市安排资金…): that is the giver's money spent there

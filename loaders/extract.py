@@ -40,10 +40,8 @@ FUTURE_HEADING = re.compile(r"未来|形势|趋势|背景|目标|任务|思路|�
 PERIOD_MARK = re.compile(r"“?(十[一二三四五六七八九]?五)”?(期间|时期|末|以来|初|规划期)?")
 YEAR_OPENER = re.compile(r"((?:19|20)\d\d)年(?:度)?(?:,|上半年|全年|当年)")
 COMPARISON_BEFORE = re.compile(r"(是|比|较|相当于|为|与)$")
-REVIEW_OPENER = re.compile(r"五年来|五年间|过去五年")
 FROM_TO = re.compile(r"由$|从$")
 THRESHOLD_CUES = re.compile(r"(注册资金|注册资本|资产|规模|投资额|营业收入|年产值|产值|金额)$")
-LIST_JOINERS = "、和及与"
 CLUSTER_GAP = re.compile(r"^[、和及与等的]{0,2}$")
 WEAK_SCOPES = {"nationwide"}
 GENERIC_SCOPES = {"all_counterpart", "west", "northeast_central", "nationwide"}
@@ -311,7 +309,7 @@ def _weak_cues(mindex: d.MetricIndex) -> tuple[tuple[str, str], ...]:
 
 # --- the walk over a plan -----------------------------------------------------------------------
 
-def _not_a_figure(norm: str, m, q: Quantity | NumberError, sent_start: int, clause_start: int) -> tuple[str, str] | None:
+def _not_a_figure(norm: str, m, q: Quantity | NumberError, clause_start: int) -> tuple[str, str] | None:
     """(reason, detail) when the span is not a figure."""
     s, e = m.start(), m.end()
     if isinstance(q, NumberError):
@@ -418,7 +416,7 @@ def extract(ctx: PlanContext, text: str, rindex: d.RegionIndex | None = None,
         fig_clause = [_clause_of(clauses, m.start()) for m, _ in spans]
         respectively = _respectively(norm, sent, spans, strong)
 
-        reasons = [_not_a_figure(norm, m, q, sent.start, clauses[fig_clause[k]][0]) for k, (m, q) in enumerate(spans)]
+        reasons = [_not_a_figure(norm, m, q, clauses[fig_clause[k]][0]) for k, (m, q) in enumerate(spans)]
         candidates = [k for k, r in enumerate(reasons) if r is None]
         prev_end = sent.start
         for k, (m, q) in enumerate(spans):

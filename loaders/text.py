@@ -21,8 +21,6 @@ _HEADING_START = re.compile(r"(?:^|(?<=\n)|(?<=[。;!?]))[ \t\u3000]*", re.M)
 _TITLE_END = re.compile(r"[。\n]|(?<=\S)[ \t]{1,}(?=\S)|$")
 
 SENTENCE_END = "。!?\n"
-SEGMENT_END = ";"
-CLAUSE_END = ",:"
 
 
 @dataclass(frozen=True)

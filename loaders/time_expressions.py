@@ -32,7 +32,6 @@ RANGE = re.compile(rf"(?:从|自)?{_Y}年?{_DASH}{{1,2}}{_Y}年(?:度)?(?:间|�
 SINCE = re.compile(rf"(?:自|从)?{_Y}年(?:[^。;,，以\d年()（）去今]{{0,20}}?)以来|(?:自|从){_Y}年(?:开始|起)|{_Y}年起")
 FYP = re.compile(rf"{_FYP}(期间|时期|末|以来|初|规划期)")
 UNTIL = re.compile(rf"(?:截至|截止|截止到|至){_Y}年(?:(\d{{1,2}}|[{_CN_N}]{{1,3}})月)?(?:底|末)?")
-UNTIL_NO_YEAR = re.compile(rf"(?:截至|截止)(?:\d{{1,2}}|[{_CN_N}]{{1,3}})月(?:底|末)?")
 N_YEARS = re.compile(rf"(?<![\d{_CN_N}])(\d{{1,2}}|[{_CN_N}]{{1,3}})年(?:来|间)")
 YEAR = re.compile(rf"{_Y}年(?!代)")
 RELATIVE = re.compile(r"今年以来|今年|去年以来|去年|一年来|过去一年")

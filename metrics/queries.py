@@ -257,10 +257,6 @@ LEFT JOIN covered c ON c.five_year = k.five_year AND c.region_id = k.region_id A
 WHERE 1=1 {period_where}
 ORDER BY p.sort, r.sort, m.sort"""
 
-PERIOD_CELL_COLUMNS = ("period", "region_id", "metric_id", "value_base", "qualifier", "basis", "years_covered",
-                       "n_years_covered", "years_in_period")
-
-
 def period_cells(con, metric_id: str | None = None, periods: list[str] | None = None,
                  regions: list[str] | None = None, recipients_only: bool = False,
                  category: str | None = None) -> pd.DataFrame:

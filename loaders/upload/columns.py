@@ -24,7 +24,6 @@ FIELD_ZH = {"period": "期间", "year": "年份", "region": "地区", "metric": 
             "unit": "单位", "qualifier": "限定词", "note": "来源或备注"}
 TEMPLATE_HEADERS = ["期间/年份", "地区", "指标", "数值", "单位", "限定词", "来源或备注"]
 # sheets of our own template that hold instructions, not data
-TEMPLATE_INFO_SHEETS = ("填写说明", "字典")
 
 _LOOKUP = {h.lower(): f for f, names in HEADERS.items() for h in names}
 _UNIT_IN_HEADER = re.compile(r"^(?P<name>.+?)[(\[【](?P<unit>[^)\]】]+)[)\]】]$")

@@ -25,7 +25,7 @@ MAX_ROW, MAX_COL = 1_048_576, 16_384
 CFB_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 ERROR_LITERALS = ("#DIV/0!", "#N/A", "#VALUE!", "#REF!", "#NAME?", "#NUM!", "#NULL!", "#GETTING_DATA", "#SPILL!",
                   "#CALC!", "#FIELD!", "#BLOCKED!", "#UNKNOWN!", "#CONNECT!", "#BUSY!")
-# template sheets that hold instructions, not data (same names as loaders.upload.columns.TEMPLATE_INFO_SHEETS)
+# template sheets that hold instructions, not data (loaders/upload/template.py writes them by these names)
 INFO_SHEETS = ("填写说明", "字典")
 # zero-width characters and C0 controls other than tab/newline: invisible in Excel, never meant
 _ZERO_WIDTH = dict.fromkeys([*map(ord, "\u200b\u200c\u200d\u2060\ufeff\u00ad"),
