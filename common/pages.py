@@ -1,5 +1,6 @@
 """The page catalogue (data/dictionaries/pages.csv): each dashboard page's id, URL path, icon, URL-parameter prefix,
-whether it is the default page and whether saved views of it become deck slides."""
+whether it is the default page, whether saved views of it become deck slides, and its default metric and region and
+the metrics it offers (staff-editable facts, not code)."""
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -18,6 +19,9 @@ class PageSpec:
     param_prefix: str
     default: bool
     in_deck: bool
+    default_metric: str = ""
+    default_region: str = ""
+    metrics: tuple[str, ...] = ()
 
     @property
     def file(self) -> str:
@@ -32,7 +36,8 @@ class PageSpec:
 @lru_cache(maxsize=1)
 def catalogue() -> tuple[PageSpec, ...]:
     df = pd.read_csv(DICTIONARIES / "pages.csv", dtype=str, keep_default_na=False)
-    return tuple(PageSpec(r.page_id, r.url_path, r.icon, r.param_prefix, r.default == "1", r.in_deck == "1")
+    return tuple(PageSpec(r.page_id, r.url_path, r.icon, r.param_prefix, r.default == "1", r.in_deck == "1",
+                          r.default_metric, r.default_region, tuple(m for m in r.metrics.split("|") if m))
                  for r in df.itertuples())
 
 

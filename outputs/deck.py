@@ -20,13 +20,13 @@ from common import dictionaries as d
 from common import settings
 from common.messages import LANGS, CodedError, text
 from common.pages import deck_pages
+from common.pages import page as catalogue_page
 from metrics import formatting as fmt
 from metrics import queries
 from outputs.views import view_url
 
 # page key -> what its chart shows; other pages get a slide with the view's link and no chart
 CHART_PAGES = deck_pages()  # the page catalogue says which pages become chart slides
-REGIONS_DEFAULT = ("xinjiang_kashgar", "aid_funding")  # the regions page's defaults (pick, metric)
 TASKS_TOP = 15
 FOOTNOTE_NOTES = 5
 FONT_EA = "Microsoft YaHei"
@@ -226,7 +226,7 @@ def _by_region(con: duckdb.DuckDBPyConnection, view: Mapping[str, Any], lang: st
 def _region_metrics(con: duckdb.DuckDBPyConnection, view: Mapping[str, Any], lang: str, chart: ViewChart) -> ViewChart:
     """One region (?pick=) across periods: one series per metric (?metric=, or ?metrics= sharing a unit)."""
     params = view.get("params") or {}
-    region = _one(params, "pick", "region", "regions") or REGIONS_DEFAULT[0]
+    region = _one(params, "pick", "region", "regions") or catalogue_page("regions").default_region
     regs = queries.regions(con, with_figures=False).set_index("region_id")
     reg = tuple(regs.loc[region, ["name_zh", "name_en", "color"]]) if region in regs.index else None
     if reg is None:
@@ -238,7 +238,7 @@ def _region_metrics(con: duckdb.DuckDBPyConnection, view: Mapping[str, Any], lan
     periods, bad_p = _known(con, "periods", "period", _list(params, "periods"))
     if bad_p:
         chart.notes.append(text("deck_unknown", lang, values=", ".join(bad_p)))
-    wanted = wanted or [REGIONS_DEFAULT[1]]
+    wanted = wanted or [catalogue_page("regions").default_metric]
     mets = pd.DataFrame([m for m in (queries.metric_info(con, w) for w in wanted) if m])
     mets = mets.sort_values("sort", kind="stable").reset_index(drop=True) if len(mets) else mets
     chart.title_zh, chart.title_en = reg[0], reg[1]
@@ -373,8 +373,12 @@ def view_chart_data(con: duckdb.DuckDBPyConnection, view: Mapping[str, Any] | pd
 
 def _view_chart(con, view: dict, params: Mapping[str, Any], page: str, lang: str, chart: ViewChart) -> ViewChart:
     # each page's slide reads the query its page draws (metrics.queries), so a slide equals its page
+    if page not in CHART_PAGES:  # pages.csv in_deck=0: a link slide, no chart
+        chart.chartable = False
+        return chart
     if page == "funding":
-        return _by_region(con, view, lang, _one(params, "metric") or "aid_funding", None, chart,
+        return _by_region(con, view, lang, _one(params, "metric") or catalogue_page("funding").default_metric, None,
+                          chart,
                           lambda c, m, p, r: queries.funding_by_period_region(c, m, p or None, r or None))
     if page == "overview":
         return _headline(con, view, lang, chart)
@@ -382,7 +386,8 @@ def _view_chart(con, view: dict, params: Mapping[str, Any], page: str, lang: str
         def coop(c, m, p, r):
             df = queries.cooperation(c, regions=r or None, periods=p or None)
             return df[df["metric_id"] == m]
-        return _by_region(con, view, lang, _one(params, "metric") or "agreement_amount", queries.COOPERATION_REGIONS,
+        return _by_region(con, view, lang, _one(params, "metric") or catalogue_page("cooperation").default_metric,
+                          queries.COOPERATION_REGIONS,
                           chart, coop)
     if page == "regions":
         return _region_metrics(con, view, lang, chart)

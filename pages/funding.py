@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import streamlit as st
 
+from common.pages import page as catalogue_page
 from common.pages import param_prefix
 from metrics import formatting as fmt
 from ui import charts, data, frame, state, views_panel
@@ -11,7 +12,7 @@ from ui.theme import presenting
 from ui.widgets import coverage_note, empty_state, figures_table
 
 PAGE = param_prefix("funding")  # prefix of this page's filters in the URL and session state
-METRICS = ("aid_funding", "aid_projects")
+SPEC = catalogue_page("funding")  # offered metrics and defaults: data/dictionaries/pages.csv
 TABS = ("grouped", "year_view", "across", "shares", "per_project", "annualised")  # tab ids: message keys and ?funding_tab=
 DRILL_ROWS = 200
 
@@ -20,7 +21,7 @@ def render() -> None:
     views_panel.render("funding")
     st.title(t("nav_funding"))
     mets = data.metrics()
-    mets = mets[mets["metric_id"].isin(METRICS)]
+    mets = mets[mets["metric_id"].isin(SPEC.metrics)]
     per = data.five_year_periods()
     regs = data.regions()
     recipients = data.funding_by_period_region()  # all recipient cells, to offer only regions that have figures
@@ -96,7 +97,7 @@ def render() -> None:
 
 
 def _defaults(period_opts: list[str], with_data: set) -> dict:
-    return {"metric": "aid_funding", "periods": [p for p in period_opts if p in with_data] or period_opts,
+    return {"metric": SPEC.default_metric, "periods": [p for p in period_opts if p in with_data] or period_opts,
             "regions": [], "tab": TABS[0], "drill": ""}
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 import streamlit as st
 
 from common import dictionaries as d
+from common.pages import page as catalogue_page
 from common.pages import param_prefix
 from metrics import formatting as fmt
 from ui import charts, data, frame, state, views_panel
@@ -12,6 +13,7 @@ from ui.theme import presenting
 from ui.widgets import coverage_note, coverage_text, empty_state, source_name, table
 
 PAGE = param_prefix("overview")  # prefix of this page's filters in the URL and session state
+SPEC = catalogue_page("overview")  # its default metric: data/dictionaries/pages.csv
 STATED_SHOWN = 20  # the plans state a handful; a big upload could add thousands
 
 
@@ -59,10 +61,10 @@ def render() -> None:
         return
 
     st.subheader(t("funding_by_period"))
-    df = data.funding_by_period_region(metric_id="aid_funding")
-    money = data.metric_info(metric_id="aid_funding")
+    df = data.funding_by_period_region(metric_id=SPEC.default_metric)
+    money = data.metric_info(metric_id=SPEC.default_metric)
     unit_zh, unit_en, dec = money["display_unit_zh"], money["display_unit_en"], money["decimals"]
-    yearly = data.year_cells(metric_id="aid_funding", recipients_only=True)
+    yearly = data.year_cells(metric_id=SPEC.default_metric, recipients_only=True)
     tabs = st.tabs([t("funding_by_period"), t("year_view")]) if len(yearly) else [st.container()]
     with tabs[0]:
         if df.empty:
@@ -78,7 +80,7 @@ def render() -> None:
             st.caption(t("year_view_note"))
 
     st.subheader(t("stated_changes"))
-    g = data.growth(metric_id="aid_funding")
+    g = data.growth(metric_id=SPEC.default_metric)
     for _, r in g.iterrows():
         a = fmt.with_unit(r["prev_value_base"], r["prev_qualifier"], unit_zh, unit_en, dec, lang())
         b = fmt.with_unit(r["value_base"], r["qualifier"], unit_zh, unit_en, dec, lang())

@@ -4,6 +4,7 @@ from __future__ import annotations
 import streamlit as st
 
 from common import settings
+from common.pages import page as catalogue_page
 from common.pages import param_prefix
 from metrics import formatting as fmt
 from ui import access, charts, data, frame, state, views_panel
@@ -13,7 +14,7 @@ from ui.widgets import coverage_text, empty_state, source_name
 
 PAGE = param_prefix("regions")  # prefix of this page's filters in the URL and session state
 DETAIL_ROWS = 60  # the plans state a few per region; the rest are on the sources page
-METRICS = ("aid_funding", "aid_projects")
+SPEC = catalogue_page("regions")  # offered metrics and defaults: data/dictionaries/pages.csv
 
 
 def _period_options(metric_ids) -> tuple[list[str], dict[str, str]]:
@@ -33,16 +34,17 @@ def render() -> None:
     views_panel.render("regions")
     st.title(t("nav_regions"))
     mets = data.metrics()
-    mets = mets[mets["metric_id"].isin(METRICS)]
+    mets = mets[mets["metric_id"].isin(SPEC.metrics)]
     regs = data.regions()
     pick_opts = [r for r in regs["region_id"]]
     metric_opts = list(mets["metric_id"])
     # the period's default is the latest period with data for the metric the page will show
-    chosen = st.session_state.get(f"{PAGE}_metric") or st.query_params.get(f"{PAGE}_metric") or "aid_funding"
-    chosen = chosen if chosen in metric_opts else "aid_funding"
+    chosen = st.session_state.get(f"{PAGE}_metric") or st.query_params.get(f"{PAGE}_metric") or SPEC.default_metric
+    chosen = chosen if chosen in metric_opts else SPEC.default_metric
     period_opts, pnames = _period_options(metric_opts)
     latest = data.latest_period(metric_id=chosen)
-    defaults = {"metric": "aid_funding", "pick": "xinjiang_kashgar" if "xinjiang_kashgar" in pick_opts else pick_opts[0],
+    defaults = {"metric": SPEC.default_metric,
+                "pick": SPEC.default_region if SPEC.default_region in pick_opts else pick_opts[0],
                 "period": latest if latest in period_opts else (period_opts[-1] if period_opts else "")}
     state.page_state(PAGE, defaults, {"metric": metric_opts, "pick": pick_opts, "period": period_opts})
     mnames = dict(zip(mets["metric_id"], mets[f"name_{lang()}"]))

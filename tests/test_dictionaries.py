@@ -165,3 +165,22 @@ def test_one_display_factor():
         1e8, 1e4, 1e4, 1.0, 1.0)
     for unit in set(d.metrics().display_unit_zh):  # every display unit of the dictionary has a factor by rule
         assert fmt.factor(unit) in (1.0, 1e4, 1e8, 1e12), unit
+
+
+def test_page_catalogue_schema():
+    """pages.csv: unique ids and URL paths, one default page, a module per page, and every default metric, offered
+    metric and default region defined in the dictionaries."""
+    from common.pages import catalogue
+    from common.paths import ROOT
+
+    pages = catalogue()
+    assert len({p.page_id for p in pages}) == len(pages) == len({p.url_path for p in pages})
+    assert sum(p.default for p in pages) == 1
+    metric_ids = set(d.metrics()["metric_id"])
+    region_ids = set(d.regions()["region_id"])
+    for p in pages:
+        assert (ROOT / p.file).is_file(), p.file
+        assert not p.default_metric or p.default_metric in metric_ids, p
+        assert set(p.metrics) <= metric_ids, p
+        assert not p.metrics or p.default_metric in p.metrics, p
+        assert not p.default_region or p.default_region in region_ids, p
