@@ -197,7 +197,8 @@ def _by_region(con: duckdb.DuckDBPyConnection, view: Mapping[str, Any], lang: st
         chart.notes.append(text("deck_unknown", lang, values=f"metric={metric_id}"))
         chart.title_zh, chart.title_en = metric_id, metric_id
         return chart
-    periods, bad_p = _known(con, "periods", "period", _list(params, "periods"))
+    asked = _list(params, "periods") or _list(params, "period")  # the regions page picks one period (?region_period=)
+    periods, bad_p = _known(con, "periods", "period", asked)
     regions, bad_r = _known(con, "regions", "region_id", _list(params, "regions") or list(default_regions or []))
     if bad_p or bad_r:
         chart.notes.append(text("deck_unknown", lang, values=", ".join(bad_p + bad_r)))
@@ -235,7 +236,8 @@ def _region_metrics(con: duckdb.DuckDBPyConnection, view: Mapping[str, Any], lan
             chart.notes.append(text("deck_unknown", lang, values=region))
         return chart
     wanted = _list(params, "metrics") or _list(params, "metric")
-    periods, bad_p = _known(con, "periods", "period", _list(params, "periods"))
+    asked = _list(params, "periods") or _list(params, "period")  # the regions page picks one period (?region_period=)
+    periods, bad_p = _known(con, "periods", "period", asked)
     if bad_p:
         chart.notes.append(text("deck_unknown", lang, values=", ".join(bad_p)))
     wanted = wanted or [catalogue_page("regions").default_metric]
@@ -254,7 +256,7 @@ def _region_metrics(con: duckdb.DuckDBPyConnection, view: Mapping[str, Any], lan
     unit = first[f"display_unit_{lang}"]
     chart.unit_label, chart.number_format = unit, _number_format(decimals)
     df = queries.period_cells(con, list(same["metric_id"]), periods or None, [region])
-    if df.empty or (_list(params, "periods") and not periods):
+    if df.empty or (asked and not periods):
         return chart
     name_col = f"name_{lang}"
     mnames = dict(zip(same["metric_id"], same[name_col]))

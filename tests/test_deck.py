@@ -197,3 +197,18 @@ def test_cli_without_views_fails(path, tmp_path):
 def test_cli_missing_database(tmp_path):
     r = _cli("--out", str(tmp_path / "x.pptx"), "--db", str(tmp_path / "nope.duckdb"))
     assert r.returncode != 0 and "数据库不存在" in r.stderr
+
+
+def test_region_slide_honours_the_period_the_regions_page_picked(built):
+    """The regions page keeps one period (?region_period=); its slide shows that period, not every period."""
+    con = db.open_read(built)
+    try:
+        one = view_chart_data(con, {"name": "日喀则十二五", "page": "regions",
+                                    "params": {"pick": "tibet_shigatse", "metric": "aid_funding", "period": "十二五"}})
+        every = view_chart_data(con, {"name": "日喀则", "page": "regions",
+                                      "params": {"pick": "tibet_shigatse", "metric": "aid_funding"}})
+    finally:
+        con.close()
+    assert len(one.categories) == 1 and "十二五" in one.categories[0]
+    assert [s.values for s in one.series] == [[15.08]]
+    assert len(every.categories) == 2  # 十一五 6.27 and 十二五 15.08
