@@ -40,6 +40,7 @@ MESSAGES: dict[str, tuple[str, str]] = {  # key -> (中文, English)
     "partial_short": ("{v}（{n}/{total}年）", "{v} ({n}/{total} yrs)"),
     "partial_cells": ("以下数值并非全期数据：{cells}。", "These values do not cover the whole period: {cells}."),
     "year_view": ("按年度", "By year"),
+    "period_view": ("按时期", "By period"),
     "year_view_note": ("各年数值为上传或规划所列的单一年份数据，颜色与时期视图相同。",
                        "Single-year figures (uploads or plans), in the same colours as the period view."),
     "no_year_data": ("{metric}暂无单一年份的数据。请在“上传数据”页按年份上传（如 2021、2022）。",

@@ -60,12 +60,12 @@ def render() -> None:
     if presenting():  # the slide: title and headline cards
         return
 
-    st.subheader(t("funding_by_period"))
     df = data.funding_by_period_region(metric_id=SPEC.default_metric)
     money = data.metric_info(metric_id=SPEC.default_metric)
     unit_zh, unit_en, dec = money["display_unit_zh"], money["display_unit_en"], money["decimals"]
     yearly = data.year_cells(metric_id=SPEC.default_metric, recipients_only=True)
-    tabs = st.tabs([t("funding_by_period"), t("year_view")]) if len(yearly) else [st.container()]
+    # the chart carries its own title (it goes into PNG exports); the tabs name the two views when there are two
+    tabs = st.tabs([t("period_view"), t("year_view")]) if len(yearly) else [st.container()]
     with tabs[0]:
         if df.empty:
             empty_state(t("no_data"))
