@@ -13,7 +13,7 @@ import pandas as pd
 
 from common import settings
 from common.messages import text as msg
-from common.safe_csv import escape_formulas, write_csv
+from common.safe_csv import print_csv, write_csv
 from loaders.build import PlanError, build, check_sidecar, ensure_database
 from loaders.drafting import context_for, draft_sidecar
 from loaders.extract import extract
@@ -108,11 +108,7 @@ def cmd_extract(args) -> int:
                              base_unit=r["base_unit"], number_text=r["number_text"], section=r["section"],
                              quote=r["quote"], quote_start=r["quote_start"], quote_end=r["quote_end"],
                              span_start=r["span_start"], span_end=r["span_end"]))
-    out = escape_formulas(pd.DataFrame(rows, columns=CSV_COLUMNS[:16]))
-    try:
-        out.to_csv(sys.stdout, index=False)
-    except BrokenPipeError:  # piped into head
-        pass
+    print_csv(pd.DataFrame(rows, columns=CSV_COLUMNS[:16]))
     return 0
 
 

@@ -8,7 +8,7 @@ import pandas as pd
 
 from common import dictionaries as d
 from common.messages import text
-from common.safe_csv import escape_formulas
+from common.safe_csv import print_csv
 from metrics.queries import metric_info, period_totals
 from store import db
 
@@ -42,10 +42,7 @@ def cmd_totals(args) -> int:
     if out.empty:  # the header alone on stdout; what is missing and what to do on stderr
         print(text("cli_no_totals", "zh", m=args.metric, p=args.period) + " / "
               + text("cli_no_totals", "en", m=args.metric, p=args.period), file=sys.stderr)
-    try:
-        escape_formulas(out).to_csv(sys.stdout, index=False)
-    except BrokenPipeError:  # piped into head
-        pass
+    print_csv(out)
     return 0
 
 

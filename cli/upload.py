@@ -8,7 +8,7 @@ import sys
 from pathlib import Path
 
 from common.messages import CodedError, text
-from common.safe_csv import escape_formulas
+from common.safe_csv import print_csv
 from loaders.upload.store import REPLACE, SKIP, commit, prepare, undo
 from loaders.upload.template import template_bytes
 from store import db
@@ -97,11 +97,7 @@ def cmd_undo(args) -> int:
 
 
 def _print_table(df) -> None:
-    out = escape_formulas(df.astype(object).where(df.notna(), ""))
-    try:
-        out.to_csv(sys.stdout, index=False)
-    except BrokenPipeError:
-        pass
+    print_csv(df.astype(object).where(df.notna(), ""))
 
 
 def register(sub) -> None:

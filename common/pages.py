@@ -19,6 +19,7 @@ class PageSpec:
     param_prefix: str
     default: bool
     in_deck: bool
+    slide: bool = True  # False: a page for working (uploads, review): presentation mode shows its title and a way out
     default_metric: str = ""
     default_region: str = ""
     metrics: tuple[str, ...] = ()
@@ -37,7 +38,7 @@ class PageSpec:
 def catalogue() -> tuple[PageSpec, ...]:
     df = pd.read_csv(DICTIONARIES / "pages.csv", dtype=str, keep_default_na=False)
     return tuple(PageSpec(r.page_id, r.url_path, r.icon, r.param_prefix, r.default == "1", r.in_deck == "1",
-                          r.default_metric, r.default_region, tuple(m for m in r.metrics.split("|") if m))
+                          r.slide == "1", r.default_metric, r.default_region, tuple(m for m in r.metrics.split("|") if m))
                  for r in df.itertuples())
 
 
@@ -54,6 +55,11 @@ def param_prefix(page_id: str) -> str:
         return page(page_id).param_prefix
     except KeyError:
         return page_id
+
+
+def working_pages() -> tuple[str, ...]:
+    """URL paths of the pages that are no slide in presentation mode."""
+    return tuple(p.url_path for p in catalogue() if not p.slide)
 
 
 def deck_pages() -> tuple[str, ...]:

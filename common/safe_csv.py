@@ -25,6 +25,16 @@ def write_csv(df: pd.DataFrame, path) -> None:
     escape_formulas(df).to_csv(path, index=False, encoding="utf-8-sig")
 
 
+def print_csv(df: pd.DataFrame) -> None:
+    """CSV on standard output for the command line; a reader that stops early (| head) is not an error."""
+    import sys
+
+    try:
+        escape_formulas(df).to_csv(sys.stdout, index=False)
+    except BrokenPipeError:
+        pass
+
+
 def to_csv_bytes(df: pd.DataFrame) -> bytes:
     return escape_formulas(df).to_csv(index=False).encode("utf-8-sig")
 

@@ -5,6 +5,7 @@ from functools import partial
 
 import streamlit as st
 
+from common.pages import page as catalogue_page
 from common.pages import param_prefix
 from metrics.queries import COOPERATION_REGIONS, ENTERPRISE_REGIONS
 from ui import charts, data, frame, state, views_panel
@@ -24,6 +25,15 @@ def _chart(df, metric_id: str, key: str) -> None:
     title = first[f"metric_{lang()}"]
     charts.show(charts.bars_by_region(sub, title, first["display_unit_zh"], first["display_unit_en"],
                                       first["decimals"]), key=key, on_select=partial(_drill_from_chart, key))
+
+
+def _pair(df, left: tuple[str, str], right: tuple[str, str]) -> None:
+    """Two metrics of df side by side, each (metric_id, widget key)."""
+    c1, c2 = charts.columns(2)
+    with c1:
+        _chart(df, *left)
+    with c2:
+        _chart(df, *right)
 
 
 def _drill_from_chart(key: str) -> None:
@@ -73,7 +83,8 @@ def render() -> None:
     periods = s["periods"] or None
     if s["drill"] and not presenting():
         period, _, region = s["drill"].partition("|")
-        rnames = dict(zip(data.regions()["region_id"], data.regions()[f"name_{lang()}"]))
+        regs = data.regions()
+        rnames = dict(zip(regs["region_id"], regs[f"name_{lang()}"]))
         c1, c2 = st.columns([5, 1], vertical_alignment="center")
         c1.caption(t("drill_selected", cell=f"{names.get(period, period)} · {rnames.get(region, region)}"))
         c2.button(t("drill_clear"), key="coop_drill_clear", on_click=_clear_drill)
@@ -85,17 +96,13 @@ def render() -> None:
         if coop.empty:
             empty_state(t("no_data"))
         else:
-            _chart(coop, "agreement_amount", "coop_amount_chart")
+            _chart(coop, catalogue_page("cooperation").default_metric, "coop_amount_chart")
         return
     st.subheader(t("coop_projects"))
     if coop.empty:
         empty_state(t("no_data"))
     else:
-        c1, c2 = charts.columns(2)
-        with c1:
-            _chart(coop, "econ_coop_projects", "coop_projects_chart")
-        with c2:
-            _chart(coop, "agreement_amount", "coop_amount_chart")
+        _pair(coop, ("econ_coop_projects", "coop_projects_chart"), ("agreement_amount", "coop_amount_chart"))
         st.caption(t("cell_rule"))
         _figures("cooperation", COOPERATION_REGIONS, periods, "coop_table")
 
@@ -104,11 +111,7 @@ def render() -> None:
     if ent.empty:
         empty_state(t("no_data"))
     else:
-        c1, c2 = charts.columns(2)
-        with c1:
-            _chart(ent, "enterprises", "coop_enterprises_chart")
-        with c2:
-            _chart(ent, "registered_capital", "coop_capital_chart")
+        _pair(ent, ("enterprises", "coop_enterprises_chart"), ("registered_capital", "coop_capital_chart"))
         st.subheader(t("chambers"))
         ch = ent[ent["metric_id"] == "chambers"]
         if ch.empty:

@@ -418,6 +418,14 @@ def _discard(tmp: Path) -> None:
             pass
 
 
+def _abandon(con: duckdb.DuckDBPyConnection, tmp: Path) -> None:
+    """A failed write: close the private copy and delete it; the live file was never touched."""
+    try:
+        con.close()
+    finally:
+        _discard(tmp)
+
+
 @contextmanager
 def write_transaction(path: str | os.PathLike | None = None,
                       timeout: float | None = None) -> Iterator[duckdb.DuckDBPyConnection]:
@@ -441,10 +449,7 @@ def write_transaction(path: str | os.PathLike | None = None,
             con.execute("COMMIT")
             _finish(con, tmp, live)
         except BaseException:
-            try:
-                con.close()
-            finally:
-                _discard(tmp)
+            _abandon(con, tmp)
             raise
 
 
@@ -473,10 +478,7 @@ def replace_database(build: Callable[[duckdb.DuckDBPyConnection, duckdb.DuckDBPy
                     old.close()
             _finish(con, tmp, live)
         except BaseException:
-            try:
-                con.close()
-            finally:
-                _discard(tmp)
+            _abandon(con, tmp)
             raise
     return live
 

@@ -12,13 +12,12 @@ from typing import Callable
 
 import streamlit as st
 
-from common.pages import catalogue
+from common.pages import catalogue, working_pages
 from common.paths import ROOT
 from loaders.build import ensure_database
 from ui import theme, views_panel
 from ui.i18n import language_switch, t
 
-NOT_SLIDES = ("upload", "review")  # pages for working, not showing: presentation mode shows the exit bar and the title
 _run = threading.local()  # one script run per thread: "is the frame running a page on this thread?"
 
 
@@ -52,7 +51,7 @@ def run() -> None:
     navigation = st.navigation(navigation_pages())
     language_switch()  # after navigation so the switch sits below the page list
     # presenting: a page without the saved-views bar (upload) still gets a way out, at the top
-    if theme.presenting() and navigation.url_path in NOT_SLIDES:
+    if theme.presenting() and navigation.url_path in working_pages():
         # a working page (uploads) is no slide: in presentation mode only its title and the way out
         views_panel.exit_bar()
         st.title(navigation.title)

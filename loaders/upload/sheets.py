@@ -73,6 +73,15 @@ class _Sheet:
         self.merges: list[list[int]] = []    # [r0, c0, r1, c1]
         self.formula_no_value: list[list[int]] = []
 
+    def add_rows(self, rows, budget: "_Budget") -> None:
+        """The non-empty cells of a grid of rows (CSV, calamine), each counted against the cell budget."""
+        for r, row in enumerate(rows):
+            for c, v in enumerate(row):
+                v = cell_text(v)
+                if v:
+                    budget.take()
+                    self.cells.append([r, c, v])
+
     def as_dict(self) -> dict:
         return {"name": self.name, "cells": self.cells, "merges": self.merges,
                 "formula_no_value": self.formula_no_value}
@@ -142,12 +151,7 @@ def _read_csv(data: bytes) -> dict:
     csv.field_size_limit(MAX_TEXT * 4)
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=_delimiter(text))
     try:
-        for r, row in enumerate(reader):
-            for c, v in enumerate(row):
-                v = cell_text(v)
-                if v:
-                    budget.take()
-                    sheet.cells.append([r, c, v])
+        sheet.add_rows(reader, budget)
     except csv.Error as exc:
         raise SheetsError("upload_csv_damaged", line=reader.line_num, detail=str(exc)[:200]) from None
     return {"sheets": [sheet.as_dict()], "notes": []}
@@ -182,12 +186,7 @@ def _read_xls(data: bytes) -> dict:
             except Exception as exc:
                 raise SheetsError("upload_sheet_damaged", sheet=meta.name, detail=type(exc).__name__) from None
             sheet = _Sheet(meta.name)
-            for r, row in enumerate(rows):
-                for c, v in enumerate(row):
-                    v = cell_text(v)
-                    if v:
-                        budget.take()
-                        sheet.cells.append([r, c, v])
+            sheet.add_rows(rows, budget)
             out.append(sheet.as_dict())
     finally:
         wb.close()
