@@ -33,6 +33,13 @@ def _period_options(metric_ids) -> tuple[list[str], dict[str, str]]:
 def render() -> None:
     views_panel.render("regions")
     st.title(t("nav_regions"))
+    if presenting():  # the slide already runs as a fragment (ui.frame)
+        _body()
+    else:  # a filter change reruns this block only, not the frame and the saved-views panel
+        st.fragment(_body)()
+
+
+def _body() -> None:
     mets = data.metrics()
     mets = mets[mets["metric_id"].isin(SPEC.metrics)]
     regs = data.regions()
@@ -68,8 +75,8 @@ def render() -> None:
     elif settings.get_bool("show_map"):
         unit = fmt.chart_unit(unit_zh, unit_en, lang(), summary["value_base"].abs().max())[1]
         title = t("map_period", metric=mname, unit=unit, period=plabel)
-        charts.show(charts.china_map(summary, title, unit_zh, unit_en, dec, highlight=s["pick"]),
-                    source=charts.map_caption() + " · " + t("source_plans"),
+        charts.draw(lambda: charts.china_map(summary, title, unit_zh, unit_en, dec, highlight=s["pick"]),
+                    [s["metric"], period, s["pick"]], source=charts.map_caption() + " · " + t("source_plans"),
                     caption=None if presenting() else charts.map_caption(), key="region_map",
                     on_select=_pick_from_map)
     if not settings.get_bool("show_map"):
