@@ -37,9 +37,9 @@ def nav_pages() -> list[dict]:
 
 
 def has_charts(page_file: str) -> bool:
-    """Pages whose module draws Plotly figures (charts.show / st.plotly_chart)."""
+    """Pages whose module draws Plotly figures (charts.show / charts.draw / st.plotly_chart)."""
     text = (ROOT / page_file).read_text(encoding="utf-8")
-    return "charts.show(" in text or "plotly_chart(" in text
+    return "charts.show(" in text or "charts.draw(" in text or "plotly_chart(" in text
 
 
 def free_port() -> int:
