@@ -20,9 +20,7 @@ SPEC = catalogue_page("regions")  # offered metrics and defaults: data/dictionar
 def _period_options(metric_ids) -> tuple[list[str], dict[str, str]]:
     """Five-year periods with figures of these metrics (their years' included), then the single years."""
     per = data.five_year_periods()
-    have = set()
-    for m in metric_ids:
-        have |= set(data.period_cells(metric_id=m)["period"])
+    have = set(data.period_cells(metric_id=list(metric_ids))["period"])  # one read for all the metrics
     yrs = data.years()
     yrs = yrs[yrs["period"].isin(set(data.year_cells(metric_id=list(metric_ids))["period"]))]
     options = [p for p in per["period"] if p in have] + list(yrs["period"])
