@@ -214,3 +214,25 @@ def test_cached_figure_follows_language_and_snapshot(path, tmp_path, make_app):
     at.session_state["lang"] = "en"
     at.run(timeout=30)
     assert kashgar()["Kashgar, Xinjiang"]["14th FYP (2021–2025)"] == pytest.approx(2.15)  # bn yuan
+
+
+def test_a_finished_figure_sends_what_was_built(built, monkeypatch):
+    """The cached figure serialises once (st.plotly_chart's to_dict() is its frozen copy): the same JSON as the
+    figure it was made from, map outlines (numpy arrays) included."""
+    import plotly.io
+
+    from ui import charts
+
+    app_settings(monkeypatch, built)
+    con = db.open_read(built)
+    try:
+        df = q.funding_by_period_region(con)
+        summary = q.region_summary(con, "aid_funding", "十二五")
+    finally:
+        con.close()
+    for fig in (charts.bars_by_region(df, "T", "亿元", "100m yuan", 2),
+                charts.china_map(summary[summary["level"] != "scope"], "M", "亿元", "100m yuan", 2)):
+        finished = charts._Finished(fig).freeze()
+        assert plotly.io.to_json(finished.to_dict(), validate=False) == plotly.io.to_json(fig.to_dict(),
+                                                                                            validate=False)
+        assert finished.layout.title.text == fig.layout.title.text  # what plotly_config reads

@@ -203,12 +203,24 @@ def show(fig: go.Figure, source: str | None = None, key: str | None = None, on_s
 FIGURES_KEPT = 128  # finished figures kept across sessions (a few pages x filters x languages)
 
 
+class _Finished(go.Figure):
+    """A cached figure that is never changed again, so it is serialised once: st.plotly_chart calls to_dict() on
+    every rerun, a deep copy that also re-encodes every array (half a second for the map's region outlines)."""
+
+    def freeze(self) -> "_Finished":
+        self._frozen = super().to_dict()
+        return self
+
+    def to_dict(self) -> dict:
+        return self._frozen
+
+
 @st.cache_resource(max_entries=FIGURES_KEPT, show_spinner=False)
 def _figure(path: str, token, hidden: bool, language: str, present: bool, key: str | None, inputs: str,
             source: str | None, _build: Callable[[], go.Figure | None]) -> go.Figure | None:
     # a resource, not data: shared unpickled (st.plotly_chart only reads it: to_dict copies before serialising)
     fig = _build()
-    return None if fig is None else _finish(fig, source)
+    return None if fig is None else _Finished(_finish(fig, source)).freeze()
 
 
 def draw(build: Callable[[], go.Figure | None], inputs, source: str | None = None, key: str | None = None,

@@ -47,12 +47,21 @@ def source_name(source) -> str:
     text = blank(source)
     if not text:
         return ""
-    titles = data.plan_titles()
-    hit = titles[titles["plan_id"] == text]
-    if not len(hit):
+    hit = _plan_titles(*data.snapshot()).get(text)
+    if hit is None:
         return text
-    title = hit.iloc[0]["title_en"] if lang() == "en" else None
-    return str(title if isinstance(title, str) and title else hit.iloc[0]["title"])
+    title = hit[1] if lang() == "en" else None
+    return str(title if isinstance(title, str) and title else hit[0])
+
+
+@st.cache_resource(max_entries=4, show_spinner=False)
+def _plan_titles(path: str, token) -> dict[str, tuple]:
+    """plan_id -> (title, title_en) per database snapshot: a dict look-up per source line and hover, not a filtered
+    frame (the regions page names a source per figure)."""
+    titles: dict[str, tuple] = {}
+    for r in data.plan_titles().to_dict("records"):
+        titles.setdefault(r["plan_id"], (r["title"], r["title_en"]))
+    return titles
 
 
 def label(row, base: str) -> str:
