@@ -233,6 +233,6 @@ def test_a_finished_figure_sends_what_was_built(built, monkeypatch):
     for fig in (charts.bars_by_region(df, "T", "亿元", "100m yuan", 2),
                 charts.china_map(summary[summary["level"] != "scope"], "M", "亿元", "100m yuan", 2)):
         finished = charts._Finished(fig).freeze()
-        assert plotly.io.to_json(finished.to_dict(), validate=False) == plotly.io.to_json(fig.to_dict(),
-                                                                                            validate=False)
+        sent = json.loads(plotly.io.to_json(finished.to_dict(), validate=False))
+        assert sent == json.loads(plotly.io.to_json(fig.to_dict(), validate=False))
         assert finished.layout.title.text == fig.layout.title.text  # what plotly_config reads
