@@ -22,6 +22,7 @@ ratio 1M/1k is paired within a round. Goals: filter change at 1M <= 1.5x at 1k; 
 
     python bench/bench_browser.py                       # 1k and 1M, 1 cold + 4 warm rounds
     python bench/bench_browser.py --sizes 1000 100000 --rounds 3
+    python bench/bench_browser.py --baseline /tmp/main-checkout   # and the same clicks on another checkout
 """
 from __future__ import annotations
 
@@ -92,16 +93,16 @@ def cpu_seconds(pid: int) -> float:
 class Server:
     """`streamlit run app.py` on a free port against one database."""
 
-    def __init__(self, db: Path, log_dir: Path):
+    def __init__(self, db: Path, log_dir: Path, root: Path = ROOT):
         self.port = free_port()
         self.base = f"http://127.0.0.1:{self.port}"
-        env = {**os.environ, "AID_DB_PATH": str(db), "PYTHONPATH": str(ROOT)}
+        env = {**os.environ, "AID_DB_PATH": str(db), "PYTHONPATH": str(root)}
         self.log = open(log_dir / f"streamlit-{self.port}.log", "w")
         self.proc = subprocess.Popen(
             [sys.executable, "-m", "streamlit", "run", "app.py", "--server.headless", "true",
              "--server.port", str(self.port), "--server.address", "127.0.0.1",
              "--browser.gatherUsageStats", "false", "--server.fileWatcherType", "none"],
-            cwd=ROOT, env=env, stdout=self.log, stderr=subprocess.STDOUT)
+            cwd=root, env=env, stdout=self.log, stderr=subprocess.STDOUT)
         deadline = time.monotonic() + 90
         while True:
             try:
@@ -250,38 +251,44 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--timeout", type=float, default=120)
     ap.add_argument("--cache", type=Path, default=Path("/tmp/aid-bench"))
     ap.add_argument("--json", type=Path, help="also write the raw timings here")
+    ap.add_argument("--baseline", type=Path,
+                    help="another checkout (e.g. a `git worktree` of main) served and timed in the same rounds")
     args = ap.parse_args(argv)
     os.chdir(ROOT)
     from playwright.sync_api import sync_playwright
 
     sizes = sorted(args.sizes)
+    versions = {"this": ROOT} | ({"baseline": args.baseline.resolve()} if args.baseline else {})
     work = Path(tempfile.mkdtemp(prefix="aid-browser-bench-"))
-    servers: dict[int, Server] = {}
-    raw: dict[str, dict[int, list[tuple[float, float]]]] = {s: {n: [] for n in sizes} for s in args.scenarios}
+    servers: dict[tuple[str, int], Server] = {}
+    raw: dict[tuple[str, str], dict[int, list[tuple[float, float]]]] = {
+        (v, s): {n: [] for n in sizes} for v in versions for s in args.scenarios}
     try:
         dbs = prepare_databases(sizes, args.cache, work)
-        servers = {n: Server(dbs[n][0], work) for n in sizes}
+        servers = {(v, n): Server(dbs[n][0], work, root) for v, root in versions.items() for n in sizes}
         with sync_playwright() as p:
             browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
             try:
-                for n in sizes:  # a first page load per server: its start-up is not a click
+                for (v, n), server in servers.items():  # a first page load per server: its start-up is not a click
                     ctx = browser.new_context()
                     page = ctx.new_page()
                     t0 = time.perf_counter()
-                    page.goto(servers[n].base + "/overview", wait_until="domcontentloaded")
+                    page.goto(server.base + "/overview", wait_until="domcontentloaded")
                     settle(page, args.quiet, args.timeout)
-                    print(f"  first load {n:>9,}: {time.perf_counter() - t0:.1f} s (incl. {args.quiet} ms quiet)",
-                          flush=True)
+                    print(f"  first load {v:<8} {n:>9,}: {time.perf_counter() - t0:.1f} s "
+                          f"(incl. {args.quiet} ms quiet)", flush=True)
                     ctx.close()
                 for r in range(args.rounds):
                     order = sizes if r % 2 == 0 else sizes[::-1]
+                    vorder = list(versions) if r % 2 == 0 else list(versions)[::-1]
                     for name in args.scenarios:
                         for n in order:
-                            wall, cpu = run_scenario(browser, servers[n], name, dbs[n][1], r, args.quiet,
-                                                     args.timeout)
-                            raw[name][n].append((wall, cpu))
-                            print(f"  round {r + 1} {name:<16} {n:>9,}  {wall * 1000:7.0f} ms wall "
-                                  f"{cpu * 1000:7.0f} ms server cpu", flush=True)
+                            for v in vorder:
+                                wall, cpu = run_scenario(browser, servers[v, n], name, dbs[n][1], r, args.quiet,
+                                                         args.timeout)
+                                raw[v, name][n].append((wall, cpu))
+                                print(f"  round {r + 1} {name:<16} {v:<8} {n:>9,}  {wall * 1000:7.0f} ms wall "
+                                      f"{cpu * 1000:7.0f} ms server cpu", flush=True)
             finally:
                 browser.close()
     finally:
@@ -291,25 +298,26 @@ def main(argv: list[str] | None = None) -> int:
 
     lo, hi = sizes[0], sizes[-1]
     print(f"\nms, median [min–max]; round 1 (cold: values first seen) apart from rounds 2–{args.rounds} (warm)")
-    print(f"{'scenario':<17}{'round':<7}" + "".join(f"{f'{n:,} wall':>24}{f'{n:,} cpu':>22}" for n in sizes)
-          + f"{f'wall {hi:,}/{lo:,}':>24}")
+    print(f"{'scenario':<17}{'version':<10}{'round':<7}"
+          + "".join(f"{f'{n:,} wall':>24}{f'{n:,} cpu':>22}" for n in sizes) + f"{f'wall {hi:,}/{lo:,}':>24}")
     for name in args.scenarios:
-        for label, sl in (("cold", slice(0, 1)), ("warm", slice(1, None))):
-            cells = ""
-            for n in sizes:
-                rs = raw[name][n][sl]
-                cells += f"{_spread([w for w, _ in rs]):>24}{_spread([c for _, c in rs]):>22}"
-            pairs = [b[0] / a[0] for a, b in zip(raw[name][lo][sl], raw[name][hi][sl]) if a[0] > 0]
-            ratio = (_spread(pairs, 1, "{:.2f}") + "x") if pairs else "n/a"
-            flag = ""
-            if pairs and statistics.median(pairs) > SCALE_GOAL:
-                flag = "  > goal"
-            if name.startswith("slide") and label == "warm" and raw[name][hi][sl] and \
-                    statistics.median(w for w, _ in raw[name][hi][sl]) >= SLIDE_GOAL_S:
-                flag += "  slide >= 1 s"
-            print(f"{name:<17}{label:<7}{cells}{ratio:>24}{flag}")
+        for v in versions:
+            for label, sl in (("cold", slice(0, 1)), ("warm", slice(1, None))):
+                runs = raw[v, name]
+                cells = ""
+                for n in sizes:
+                    rs = runs[n][sl]
+                    cells += f"{_spread([w for w, _ in rs]):>24}{_spread([c for _, c in rs]):>22}"
+                pairs = [b[0] / a[0] for a, b in zip(runs[lo][sl], runs[hi][sl]) if a[0] > 0]
+                ratio = (_spread(pairs, 1, "{:.2f}") + "x") if pairs else "n/a"
+                flag = "  > goal" if pairs and statistics.median(pairs) > SCALE_GOAL else ""
+                if name.startswith("slide") and label == "warm" and runs[hi][sl] and \
+                        statistics.median(w for w, _ in runs[hi][sl]) >= SLIDE_GOAL_S:
+                    flag += "  slide >= 1 s"
+                print(f"{name:<17}{v:<10}{label:<7}{cells}{ratio:>24}{flag}")
     if args.json:
-        args.json.write_text(json.dumps({k: {str(n): v for n, v in d.items()} for k, d in raw.items()}, indent=1))
+        args.json.write_text(json.dumps({f"{v}|{k}": {str(n): x for n, x in d.items()} for (v, k), d in raw.items()},
+                                        indent=1))
     return 0
 
 
