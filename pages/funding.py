@@ -32,7 +32,8 @@ def _body() -> None:
     per = data.five_year_periods()
     regs = data.regions()
     recipients = data.funding_by_period_region()  # all recipient cells, to offer only regions that have figures
-    region_opts = [r for r in regs["region_id"] if r in set(recipients["region_id"])]
+    have = set(recipients["region_id"])  # once: a set per region was a scan of every cell per region
+    region_opts = [r for r in regs["region_id"] if r in have]
     period_opts = list(per["period"])
     with_data = set(recipients["period"])  # five-year periods with a stated total or years of the default metric
     defaults = _defaults(period_opts, with_data)
@@ -57,7 +58,8 @@ def _body() -> None:
     periods = s["periods"] or period_opts
     df = data.funding_by_period_region(metric_id=s["metric"], periods=periods, regions=s["regions"] or None)
 
-    empty_periods = [p for p in periods if p not in set(df["period"])]
+    shown = set(df["period"])
+    empty_periods = [p for p in periods if p not in shown]
     if empty_periods:
         empty_state(t("no_data_period", period=t("list_sep").join(pnames.get(p, p) for p in empty_periods),
                       metric=mname))
