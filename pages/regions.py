@@ -10,7 +10,7 @@ from metrics import formatting as fmt
 from ui import access, charts, data, frame, state, views_panel
 from ui.i18n import lang, t
 from ui.theme import presenting
-from ui.widgets import coverage_text, empty_state, source_name
+from ui.widgets import coverage_text, empty_state, plan_titles, source_name
 
 PAGE = param_prefix("regions")  # prefix of this page's filters in the URL and session state
 DETAIL_ROWS = 60  # the plans state a few per region; the rest are on the sources page
@@ -102,13 +102,14 @@ def _body() -> None:
     total = int(detail["n_total"].iloc[0])
     if total > len(detail):
         st.caption(t("shown_first", k=len(detail), n=f"{total:,}"))
+    titles = plan_titles()  # once for the list below
     for period, sub in detail.groupby("period", sort=False):
         st.markdown(f"**{sub.iloc[0][f'period_{lang()}']}**")
         for r in sub.to_dict("records"):
             value = fmt.with_unit(r["value_base"], r["qualifier"], r["display_unit_zh"], r["display_unit_en"],
                                   r["decimals"], lang())
             # plan titles, not ids; an uploaded file's name and a sentence are outside text: shown as text
-            st.markdown(f"- {r[f'metric_{lang()}']}: **{value}** — {access.md(source_name(r['source']))}")
+            st.markdown(f"- {r[f'metric_{lang()}']}: **{value}** — {access.md(source_name(r['source'], titles))}")
             if isinstance(r["quote"], str) and r["quote"]:  # uploaded rows have no sentence
                 st.caption(f"“{access.md(r['quote'])}”")
 

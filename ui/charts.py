@@ -17,7 +17,7 @@ from ui import data, state
 from ui.i18n import STRINGS as _STRINGS
 from ui.i18n import lang, t
 from ui.theme import FONT_STACK, presenting
-from ui.widgets import source_name
+from ui.widgets import plan_titles, source_name
 
 FALLBACK_COLOR = "#888888"
 
@@ -287,7 +287,8 @@ def _source_names(df: pd.DataFrame) -> dict:
     """Each distinct source of a chart as its title, looked up once per chart rather than once per bar."""
     if "source" not in df.columns:
         return {}
-    return {s: source_name(s) for s in df["source"].dropna().unique() if isinstance(s, str)}
+    titles, language = plan_titles(), lang()
+    return {s: source_name(s, titles, language) for s in df["source"].dropna().unique() if isinstance(s, str)}
 
 
 UNREVIEWED_PATTERN = "/"  # bars holding figures nobody has reviewed yet are hatched (lines: open markers)
