@@ -15,6 +15,7 @@ import io
 import posixpath
 import re
 import zipfile
+from array import array
 from xml.etree import ElementTree as ET
 
 MAX_CELLS = 1_000_000          # non-empty cells in the whole file
@@ -67,11 +68,33 @@ def cell_text(value) -> str:
 
 
 class _Sheet:
+    """The non-empty cells of one sheet, columnar: row, column and an index into the sheet's distinct texts.
+
+    Columnar because the parent reads them back in bulk (array bytes, not one object per cell) and because
+    uploads repeat a few texts (regions, metrics, units) down every row.
+    """
+
     def __init__(self, name: str):
         self.name = name
-        self.cells: list[list] = []          # [row, col, text], 0-based, non-empty only
+        self.rows, self.cols, self.idx = array("i"), array("i"), array("i")   # 0-based; idx -> strings
+        self.strings: list[str] = []
+        self._index: dict[str, int] = {}
         self.merges: list[list[int]] = []    # [r0, c0, r1, c1]
         self.formula_no_value: list[list[int]] = []
+
+    def add(self, r: int, c: int, text: str) -> None:
+        i = self._index.get(text)
+        if i is None:
+            i = self._index[text] = len(self.strings)
+            self.strings.append(text)
+        self.rows.append(r)
+        self.cols.append(c)
+        self.idx.append(i)
+
+    @property
+    def cells(self) -> list[list]:
+        """[row, col, text] per cell (for reading in tests and by hand; the reader itself stays columnar)."""
+        return [[r, c, self.strings[i]] for r, c, i in zip(self.rows, self.cols, self.idx)]
 
     def add_rows(self, rows, budget: "_Budget") -> None:
         """The non-empty cells of a grid of rows (CSV, calamine), each counted against the cell budget."""
@@ -80,11 +103,11 @@ class _Sheet:
                 v = cell_text(v)
                 if v:
                     budget.take()
-                    self.cells.append([r, c, v])
+                    self.add(r, c, v)
 
     def as_dict(self) -> dict:
-        return {"name": self.name, "cells": self.cells, "merges": self.merges,
-                "formula_no_value": self.formula_no_value}
+        return {"name": self.name, "strings": self.strings, "rows": self.rows, "cols": self.cols, "idx": self.idx,
+                "merges": self.merges, "formula_no_value": self.formula_no_value}
 
 
 class _Budget:
@@ -399,7 +422,7 @@ def _read_sheet(z: _Zip, part: str, name: str, strings: list[str], dates: set[in
     sheet = _Sheet(name)
     row_i = -1
     pending: list = []   # cells of the current row written without an address (rare): placed at the row's end
-    cells, formula_only = sheet.cells, sheet.formula_no_value
+    add, formula_only = sheet.add, sheet.formula_no_value
     local: dict[str, str] = {}
     with z.open(part) as fh:
         for _, el in ET.iterparse(fh, events=("end",)):
@@ -417,7 +440,7 @@ def _read_sheet(z: _Zip, part: str, name: str, strings: list[str], dates: set[in
                         raise ValueError(f"cell {ref[:20]}")
                     if text:
                         budget.take()
-                        cells.append([rc[0], rc[1], text])
+                        add(rc[0], rc[1], text)
                     else:
                         formula_only.append([rc[0], rc[1]])
                 el.clear()
@@ -431,7 +454,7 @@ def _read_sheet(z: _Zip, part: str, name: str, strings: list[str], dates: set[in
                         raise ValueError("cell position")
                     if text:
                         budget.take()
-                        cells.append([row_i, col_i, text])
+                        add(row_i, col_i, text)
                     elif no_value:
                         formula_only.append([row_i, col_i])
                 pending.clear()
