@@ -16,6 +16,7 @@ import posixpath
 import re
 import zipfile
 from array import array
+from itertools import compress
 from xml.etree import ElementTree as ET
 
 MAX_CELLS = 1_000_000          # non-empty cells in the whole file
@@ -419,6 +420,18 @@ def _read_xlsx(data: bytes) -> dict:
 
 def _read_sheet(z: _Zip, part: str, name: str, strings: list[str], dates: set[int], date1904: bool,
                 budget: _Budget) -> _Sheet:
+    """The fast reader when the sheet XML has the plain form spreadsheet programs write, else the streaming one."""
+    try:
+        sheet = _FastSheet(z, part, name, strings, dates, date1904, budget.cells).read()
+    except _NotPlain:
+        return _read_sheet_streaming(z, part, name, strings, dates, date1904, budget)
+    budget.take(len(sheet.rows))
+    return sheet
+
+
+def _read_sheet_streaming(z: _Zip, part: str, name: str, strings: list[str], dates: set[int], date1904: bool,
+                          budget: _Budget) -> _Sheet:
+    """Any well-formed sheet XML, one element at a time (memory follows the cells that hold something)."""
     sheet = _Sheet(name)
     row_i = -1
     pending: list = []   # cells of the current row written without an address (rare): placed at the row's end
@@ -474,7 +487,6 @@ _CHILD = {f"{{{ns}}}{t}": t for ns in ("http://schemas.openxmlformats.org/spread
 
 def _cell(el, strings: list[str], dates: set[int], date1904: bool) -> tuple[str, bool]:
     """(cell text, is a formula without a cached value)."""
-    t = el.get("t", "n")
     v = f = None
     inline = []
     for child in el:
@@ -485,10 +497,16 @@ def _cell(el, strings: list[str], dates: set[int], date1904: bool) -> tuple[str,
             f = child
         elif tag == "is":
             inline.extend(x.text or "" for x in child.iter() if _local(x.tag) == "t")
+    return _cell_value(el.get("t", "n"), el.get("s"), v, f is not None, "".join(inline), strings, dates, date1904)
+
+
+def _cell_value(t: str, s: str | None, v: str | None, has_formula: bool, inline: str, strings: list[str],
+                dates: set[int], date1904: bool) -> tuple[str, bool]:
+    """A cell's text from its parts (type, style, <v>, has <f>, <is> text); both readers call this."""
     if t == "inlineStr":
-        return cell_text("".join(inline)[:MAX_TEXT]), False
+        return cell_text(inline[:MAX_TEXT]), False
     if v is None or v == "":
-        return "", f is not None
+        return "", has_formula
     if t == "s":
         return cell_text(strings[int(v)]), False
     if t in ("str", "e", "d"):
@@ -496,7 +514,228 @@ def _cell(el, strings: list[str], dates: set[int], date1904: bool) -> tuple[str,
     if t == "b":
         return ("TRUE" if v.strip() in ("1", "true") else "FALSE"), False
     number = float(v)
-    s = el.get("s")
     if s and s.isdigit() and int(s) in dates and 0 <= number < 2958466:
         return _serial_date(number, date1904), False
     return cell_text(number), False
+
+
+# --- .xlsx sheets of the plain form: bulk regex tokens instead of one parser event per element ---------
+#
+# Spreadsheet programs write sheet XML of one plain shape: <row r="2"><c r="A2" t="s"><v>0</v></c>...</row>.
+# _FastSheet reads exactly that shape with one regular expression over big chunks (C speed, a tuple per cell),
+# converts each distinct (type, style, value) once, and gives up (_NotPlain) on anything else: comments, CDATA,
+# prefixed or reordered attributes, rich text, unknown entities, odd characters, cells without an address,
+# any error at all. The streaming parser then reads the sheet from the start, so a file either gets the
+# same cells from both readers or gets the streaming reader's own answer, error messages included.
+# Memory stays bounded: chunks of a few MB, the text before and after <sheetData> capped.
+
+class _NotPlain(Exception):
+    """The sheet is not of the plain form _FastSheet reads: read it with the streaming parser."""
+
+
+_BLOCK = 4 * 1024 ** 2
+_ENVELOPE_MAX = 16 * 1024 ** 2   # XML before <sheetData> / after </sheetData>
+_CHUNK_MAX = 64 * 1024 ** 2      # sheet XML without a </row> to cut at
+_WS = "[ \t\n]"
+_ATTR_LIST = f'(?:{_WS}+[A-Za-z_][A-Za-z0-9_.:-]*="[^"<>&]*")*'
+# bytes, one token per cell or row tag: (column letters, row digits, the rest of the cell, a row tag); re.split
+# puts what lies between tokens at every 5th place, which must be blank, so the tokens tile the XML
+_TOKEN = re.compile(rb'<c r="([A-Z]{1,3})([0-9]{1,7})"([^<>]*/>|[^<>]*>[^<]*(?:<(?!/c>)[^<]*)*</c>)'
+                    rb'|(<row r="[0-9]{1,7}"[^<>]*>|</row>)')
+# the rest of a cell, read once per distinct rest: style, type, then <f>, <v>, <is><t>, each optional, in this order
+_CELL = re.compile(r'(?: s="([0-9]{1,9})")?(?: t="([A-Za-z]{1,12})")?'
+                   r'(?:/>|>(<f' + _ATTR_LIST + _WS + r'*/>|<f' + _ATTR_LIST + _WS + r'*>[^<]*</f>)?'
+                   r'(?:<v>([^<]*)</v>|<v/>)?(?:<is><t(?: xml:space="preserve")?>([^<]*)</t></is>)?</c>)')
+# the row tags of a chunk, joined: each opened and closed (or self-closed) in turn, never nested
+_ROWS = re.compile(rb'(?:<row r="[1-9][0-9]{0,6}"(' + _ATTR_LIST.encode() + rb')(?:/>|></row>))*')
+_ROW_ATTRS = re.compile(rb'<row r="[0-9]+"([^<>]*?)/?>')
+_ROW_7 = re.compile(rb'<row r="([0-9]{7})"')
+_NOT_XML_BYTES = bytes(b for b in range(256) if b not in set(range(9)) | {11, 12, 13} | set(range(14, 32)))
+_ENTITY = re.compile(r"&(?:(lt|gt|amp|quot|apos)|#([0-9]{1,7})|#x([0-9a-fA-F]{1,6}));")
+_ENTITY_BYTES = re.compile(_ENTITY.pattern.encode())
+_NAMED = {"lt": "<", "gt": ">", "amp": "&", "quot": '"', "apos": "'"}
+_ATTR_NAME = re.compile(r'([A-Za-z_][A-Za-z0-9_.:-]*)=')
+_F_ATTRS = re.compile(r"<f([^<>]*?)/?>")
+
+
+def _xml_char(code: int) -> bool:
+    return code in (9, 10, 13) or 0x20 <= code <= 0xD7FF or 0xE000 <= code <= 0xFFFD or 0x10000 <= code <= 0x10FFFF
+
+
+def _entity(m: re.Match) -> str:
+    name, dec, hexa = m.groups()
+    if name:
+        return _NAMED[name]
+    code = int(dec) if dec else int(hexa, 16)
+    if not _xml_char(code):
+        raise _NotPlain
+    return chr(code)
+
+
+def _unescape(text: str) -> str:
+    return _ENTITY.sub(_entity, text) if "&" in text else text
+
+
+class _FastSheet:
+    def __init__(self, z: _Zip, part: str, name: str, strings: list[str], dates: set[int], date1904: bool,
+                 cells_before: int):
+        self.z, self.part = z, part
+        self.sheet = _Sheet(name)
+        self.strings, self.dates, self.date1904 = strings, dates, date1904
+        self.room = MAX_CELLS - cells_before   # more cells than this: the streaming reader says so
+        self.codes: dict[tuple, int] = {}       # (t, s, v, inline, has <f>) -> text index, -1 empty, -2 no value
+        self.columns: dict[str, int] = {}
+        self.prefixes: set[str] = {"xml"}
+        self.attrs_seen: set[str] = {""}
+
+    def read(self) -> _Sheet:
+        try:
+            with self.z.open(self.part) as fh:
+                self._stream(fh)
+        except _NotPlain:
+            raise
+        except Exception:  # whatever went wrong, the streaming reader gives the answer (and its message)
+            raise _NotPlain from None
+        return self.sheet
+
+    def _stream(self, fh) -> None:
+        buf = b""
+        while (i := buf.find(b"<sheetData>")) < 0:
+            block = fh.read(_BLOCK)
+            if not block or len(buf) > _ENVELOPE_MAX:
+                raise _NotPlain
+            buf += block
+        prefix, buf = buf[:i], buf[i + len(b"<sheetData>"):]
+        self._check_prefix(prefix)
+        while (end := buf.find(b"</sheetData>")) < 0:
+            cut = buf.rfind(b"</row>")
+            if cut >= 0:
+                self._chunk(buf[:cut + 6])
+                buf = buf[cut + 6:]
+            elif len(buf) > _CHUNK_MAX:
+                raise _NotPlain
+            block = fh.read(_BLOCK)
+            if not block:
+                raise _NotPlain
+            buf += block
+        self._chunk(buf[:end])
+        suffix = buf[end + len(b"</sheetData>"):]
+        while block := fh.read(_BLOCK):
+            suffix += block
+            if len(suffix) > _ENVELOPE_MAX:
+                raise _NotPlain
+        if b"sheetData" in suffix:
+            raise _NotPlain
+        self._envelope(prefix + b"<sheetData/>" + suffix)
+
+    def _check_prefix(self, prefix: bytes) -> None:
+        if b"sheetData" in prefix or b"<!" in prefix:   # a DOCTYPE, a comment, CDATA: not the plain form
+            raise _NotPlain
+        decl = re.match(rb"(?:\xef\xbb\xbf)?<\?xml([^>]*)\?>", prefix)
+        enc = re.search(rb"""encoding\s*=\s*["']([^"']*)["']""", decl.group(1)) if decl else None
+        if enc and enc.group(1).lower().replace(b"-", b"") != b"utf8":
+            raise _NotPlain
+        root = re.search(rb"<(?:[A-Za-z_][\w.-]*:)?worksheet\b([^<>]*)>", prefix)
+        if root:
+            self.prefixes |= {p.decode() for p in re.findall(rb"xmlns:([A-Za-z_][\w.-]*)[ \t\n]*=", root.group(1))}
+
+    def _envelope(self, env: bytes) -> None:
+        """The XML around the cells: well-formed, no cells of its own, and its merged ranges."""
+        for _, el in ET.iterparse(io.BytesIO(env), events=("end",)):
+            tag = _local(el.tag)
+            if tag in ("c", "row"):
+                raise _NotPlain
+            if tag == "mergeCell":
+                a, _, b = (el.get("ref") or "").partition(":")
+                p, q = _ref(a), _ref(b or a)
+                if p and q:
+                    self.sheet.merges.append([min(p[0], q[0]), min(p[1], q[1]), max(p[0], q[0]), max(p[1], q[1])])
+            el.clear()
+
+    def _attrs_ok(self, attrs: str) -> bool:
+        """Extra attributes of a row or formula: each name once, no second r=, prefixes declared on the root."""
+        names = _ATTR_NAME.findall(attrs)
+        if len(set(names)) != len(names) or "r" in names:
+            return False
+        for n in names:
+            prefix, colon, local = n.partition(":")
+            if n.startswith("xmlns") or (colon and (not local or ":" in local or prefix not in self.prefixes)):
+                return False
+        return True
+
+    def _chunk(self, chunk: bytes) -> None:
+        if (chunk.translate(None, _NOT_XML_BYTES) or b"\xef\xbf\xbe" in chunk or b"\xef\xbf\xbf" in chunk
+                or b"]]>" in chunk or b"sheetData" in chunk):  # control characters, U+FFFE/F, CDATA ends, a second sheetData
+            raise _NotPlain
+        parts = _TOKEN.split(chunk)
+        if b"".join(parts[0::5]).strip(b" \t\n"):   # something between the tokens: not the plain form
+            raise _NotPlain
+        letters, digits, rests, row_tags = parts[1::5], parts[2::5], parts[3::5], parts[4::5]
+        tags = b"".join(filter(None, row_tags))
+        if not _ROWS.fullmatch(tags) or any(int(r) > MAX_ROW for r in _ROW_7.findall(tags)):
+            raise _NotPlain
+        for attrs in set(_ROW_ATTRS.findall(tags)) - self.attrs_seen:
+            if not self._attrs_ok(attrs.decode("ascii")):
+                raise _NotPlain
+            self.attrs_seen.add(attrs)
+        codes = self.codes
+        for k in dict.fromkeys(rests):
+            if k not in codes:
+                codes[k] = self._code(k)
+        cell_codes = list(map(codes.__getitem__, rests))
+        keep = list(map((-1).__ne__, cell_codes))
+        cell_codes = list(compress(cell_codes, keep))
+        if not cell_codes:
+            return
+        digits, letters = list(compress(digits, keep)), list(compress(letters, keep))
+        row_of = {d: int(d) - 1 for d in set(digits)}
+        if min(row_of.values()) < 0 or max(row_of.values()) >= MAX_ROW:
+            raise _NotPlain
+        columns = self.columns
+        for c in set(letters) - columns.keys():
+            columns[c] = self._column(c)
+        rows, cols = list(map(row_of.__getitem__, digits)), list(map(columns.__getitem__, letters))
+        sheet = self.sheet
+        if -2 in cell_codes:   # formulas without a value: rare, kept apart as the streaming reader keeps them
+            for r, c, code in zip(rows, cols, cell_codes):
+                if code == -2:
+                    sheet.formula_no_value.append([r, c])
+            keep = list(map((-2).__ne__, cell_codes))
+            rows, cols, cell_codes = (list(compress(x, keep)) for x in (rows, cols, cell_codes))
+        if len(sheet.rows) + len(cell_codes) > self.room:
+            raise _NotPlain
+        sheet.rows.extend(rows)
+        sheet.cols.extend(cols)
+        sheet.idx.extend(cell_codes)
+
+    @staticmethod
+    def _column(letters: bytes) -> int:
+        col = 0
+        for ch in letters:
+            col = col * 26 + (ch - 64)
+        if col > MAX_COL:
+            raise _NotPlain
+        return col - 1
+
+    def _code(self, rest: bytes | None) -> int:
+        """The text index of a cell's rest (its XML after the address); -1: nothing, -2: a formula without value."""
+        if rest is None:   # a row tag
+            return -1
+        if b"&" in rest and _ENTITY_BYTES.subn(b"", rest)[1] != rest.count(b"&"):  # an entity XML lacks, a bare &
+            raise _NotPlain
+        m = _CELL.fullmatch(rest.decode("utf-8"))
+        if m is None:
+            raise _NotPlain
+        s, t, formula, v, inline = m.groups()
+        if formula and formula.startswith("<f ") and not self._attrs_ok(_F_ATTRS.match(formula).group(1)):
+            raise _NotPlain
+        text, no_value = _cell_value(t or "n", s, _unescape(v) if v else v, bool(formula),
+                                     _unescape(inline or ""), self.strings, self.dates, self.date1904)
+        if text:
+            sheet = self.sheet
+            i = sheet._index.get(text)
+            if i is None:
+                i = sheet._index[text] = len(sheet.strings)
+                sheet.strings.append(text)
+            return i
+        return -2 if no_value else -1
