@@ -110,6 +110,8 @@ BENT = {
     "single_quotes": ('<c r="B1" t="s">', "<c r='B1' t='s'>"),
     "undeclared_prefix_on_row": ('<row r="2" spans="1:5">', '<row r="2" spans="1:5" y:foo="1">'),
     "duplicate_row_attribute": ('<row r="2" spans="1:5">', '<row r="2" spans="1:5" spans="1:6">'),
+    "row_attributes_reordered": ('<row r="2" spans="1:5">', '<row r="2" ht="20" spans="1:5">'),
+    "row_attribute_spaces": ('<row r="2" spans="1:5">', '<row r="2"  spans="1:5"\n >'),
     "second_r_on_row": ('<row r="2" spans="1:5">', '<row r="2" spans="1:5" r="7">'),
     "unknown_entity": ("a&amp;b", "a&nbsp;b"),
     "bare_ampersand": ("a&amp;b", "a&b"),
@@ -164,10 +166,16 @@ def test_bent_xml_gets_the_streaming_answer(case):
     assert fast == slow
 
 
-@pytest.mark.parametrize("case", ["utf16_declared", "doctype", "comment_before", "prefixed_root", "cells_in_tail",
+def test_reordered_row_attributes_still_read_fast():
+    assert fast_path_taken(excel_like(rows=ROWS.replace('<row r="2" spans="1:5">', '<row r="2" ht="20" spans="1:5">')))
+
+
+@pytest.mark.parametrize("case", ["x14ac_undeclared", "utf16_declared", "doctype", "comment_before", "prefixed_root", "cells_in_tail",
                                   "tail_damaged", "no_declaration", "merge_far"])
 def test_bent_envelope_gets_the_streaming_answer(case):
     kw = {
+        "x14ac_undeclared": {"root": ROOT.replace(' xmlns:x14ac="http://schemas.microsoft.com/office/spreadsheetml/'
+                                                  '2009/9/ac"', "")},
         "utf16_declared": {"decl": '<?xml version="1.0" encoding="UTF-16"?>'},
         "doctype": {"decl": '<?xml version="1.0"?><!DOCTYPE worksheet [<!ENTITY e "x">]>'},
         "comment_before": {"decl": '<?xml version="1.0"?><!-- <sheetData> -->'},

@@ -102,7 +102,7 @@ def _add_sheet(result: ReadResult, name: str, raw: dict) -> None:
     rows, cols, texts = _last_write(raw)
     formula = np.asarray(raw.get("formula_no_value") or np.empty((0, 2)), dtype=np.int64).reshape(-1, 2)
     f_rows, f_cols = formula[:, 0], formula[:, 1]  # a formula without a value: a row to report, not a blank one
-    order = np.unique(np.concatenate([rows, f_rows]))
+    order = _unique(np.concatenate([rows, f_rows]))
     if not len(order):
         _note(result, "upload_note_empty", sheet=name)
         return
@@ -126,7 +126,7 @@ def _add_sheet(result: ReadResult, name: str, raw: dict) -> None:
     # rows with nothing in the columns we read are blank; a formula without a value still counts
     in_body = (rows > hdr) & np.isin(cols, used)
     f_in_body = (f_rows > hdr) & np.isin(f_cols, used)
-    body = np.unique(np.concatenate([rows[in_body], f_rows[f_in_body]]))
+    body = _unique(np.concatenate([rows[in_body], f_rows[f_in_body]]))
     body_rows = body.tolist()
     labels = {f: f"{(header[j] if j < len(header) else '') or FIELD_ZH[f]} ({col_letter(j)})"
               for f, j in fields.items()}
@@ -147,6 +147,13 @@ def _add_sheet(result: ReadResult, name: str, raw: dict) -> None:
         by_row[r][c] = v
     formula_cells = set(zip(f_rows.tolist(), f_cols.tolist()))
     _add_wide(result, name, data, body_rows, labels, units, wide, by_row, formula_cells, header)
+
+
+def _unique(a: np.ndarray) -> np.ndarray:
+    """np.unique, without its sort for row numbers that come in order (as sheets write them)."""
+    if len(a) > 1 and (a[1:] >= a[:-1]).all():
+        return a[np.concatenate(([True], a[1:] != a[:-1]))]
+    return np.unique(a)
 
 
 def _last_write(raw: dict) -> tuple[np.ndarray, np.ndarray, np.ndarray]:

@@ -540,15 +540,23 @@ _WS = "[ \t\n]"
 _ATTR_LIST = f'(?:{_WS}+[A-Za-z_][A-Za-z0-9_.:-]*="[^"<>&]*")*'
 # bytes, one token per cell or row tag: (column letters, row digits, the rest of the cell, a row tag); re.split
 # puts what lies between tokens at every 5th place, which must be blank, so the tokens tile the XML
-_TOKEN = re.compile(rb'<c r="([A-Z]{1,3})([0-9]{1,7})"([^<>]*/>|[^<>]*>[^<]*(?:<(?!/c>)[^<]*)*</c>)'
-                    rb'|(<row r="[0-9]{1,7}"[^<>]*>|</row>)')
+_TOKEN = re.compile(rb'<c r="([A-Z]{1,3})([0-9]{1,7})"([^<>/]*+(?:/>|>[^<]*+(?:<(?!/c>)[^<]*+)*+</c>))')
 # the rest of a cell, read once per distinct rest: style, type, then <f>, <v>, <is><t>, each optional, in this order
 _CELL = re.compile(r'(?: s="([0-9]{1,9})")?(?: t="([A-Za-z]{1,12})")?'
                    r'(?:/>|>(<f' + _ATTR_LIST + _WS + r'*/>|<f' + _ATTR_LIST + _WS + r'*>[^<]*</f>)?'
                    r'(?:<v>([^<]*)</v>|<v/>)?(?:<is><t(?: xml:space="preserve")?>([^<]*)</t></is>)?</c>)')
-# the row tags of a chunk, joined: each opened and closed (or self-closed) in turn, never nested
-_ROWS = re.compile(rb'(?:<row r="[1-9][0-9]{0,6}"(' + _ATTR_LIST.encode() + rb')(?:/>|></row>))*')
-_ROW_ATTRS = re.compile(rb'<row r="[0-9]+"([^<>]*?)/?>')
+# what lies between the cells of a chunk, joined by \0 (one \0 per cell; the chunk has none of its own): blanks
+# and row tags only, each tag whole within its piece, rows opened and closed (or self-closed) in turn, never nested.
+# Row attributes as Excel writes them (schema order, each at most once) first; any others are checked one by one.
+# (possessive quantifiers: every part ends at a character the next cannot start with, so nothing is given back)
+_ROW_KNOWN = "".join(f'(?: {a}="[^"<>&]*+")?+' for a in (
+    "spans", "s", "customFormat", "ht", "hidden", "customHeight", "outlineLevel", "collapsed", "thickTop", "thickBot",
+    "ph", "x14ac:dyDescent"))
+_ROW_ANY = '(?:[ \t\n]++[A-Za-z_][A-Za-z0-9_.:-]*+="[^"<>&]*+")*+'
+_BETWEEN = r'(?:[ \t\n\0]*+<row r="[1-9][0-9]{0,6}+"%s[ \t\n]*+(?:/>|>[ \t\n\0]*+</row>))*+[ \t\n\0]*+'
+_BETWEEN_KNOWN = re.compile((_BETWEEN % _ROW_KNOWN).encode())
+_BETWEEN_ANY = re.compile((_BETWEEN % _ROW_ANY).encode())
+_ROW_ATTRS = re.compile(rb'<row r="[0-9]+"([^<>]*?)[ \t\n]*/?>')
 _ROW_7 = re.compile(rb'<row r="([0-9]{7})"')
 _NOT_XML_BYTES = bytes(b for b in range(256) if b not in set(range(9)) | {11, 12, 13} | set(range(14, 32)))
 _ENTITY = re.compile(r"&(?:(lt|gt|amp|quot|apos)|#([0-9]{1,7})|#x([0-9a-fA-F]{1,6}));")
@@ -668,26 +676,31 @@ class _FastSheet:
                 or b"]]>" in chunk or b"sheetData" in chunk):  # control characters, U+FFFE/F, CDATA ends, a second sheetData
             raise _NotPlain
         parts = _TOKEN.split(chunk)
-        if b"".join(parts[0::5]).strip(b" \t\n"):   # something between the tokens: not the plain form
-            raise _NotPlain
-        letters, digits, rests, row_tags = parts[1::5], parts[2::5], parts[3::5], parts[4::5]
-        tags = b"".join(filter(None, row_tags))
-        if not _ROWS.fullmatch(tags) or any(int(r) > MAX_ROW for r in _ROW_7.findall(tags)):
-            raise _NotPlain
-        for attrs in set(_ROW_ATTRS.findall(tags)) - self.attrs_seen:
-            if not self._attrs_ok(attrs.decode("ascii")):
+        between = b"\0".join(parts[0::4])
+        if _BETWEEN_KNOWN.fullmatch(between):
+            if b"x14ac:" in between and "x14ac" not in self.prefixes:
                 raise _NotPlain
-            self.attrs_seen.add(attrs)
+        elif _BETWEEN_ANY.fullmatch(between):
+            for attrs in set(_ROW_ATTRS.findall(between)) - self.attrs_seen:
+                if not self._attrs_ok(attrs.decode("ascii")):
+                    raise _NotPlain
+                self.attrs_seen.add(attrs)
+        else:
+            raise _NotPlain
+        if any(int(r) > MAX_ROW for r in _ROW_7.findall(between)):
+            raise _NotPlain
+        letters, digits, rests = parts[1::4], parts[2::4], parts[3::4]
         codes = self.codes
         for k in dict.fromkeys(rests):
             if k not in codes:
                 codes[k] = self._code(k)
         cell_codes = list(map(codes.__getitem__, rests))
-        keep = list(map((-1).__ne__, cell_codes))
-        cell_codes = list(compress(cell_codes, keep))
+        if -1 in cell_codes:  # cells with nothing in them (a style only)
+            keep = list(map((-1).__ne__, cell_codes))
+            cell_codes = list(compress(cell_codes, keep))
+            digits, letters = list(compress(digits, keep)), list(compress(letters, keep))
         if not cell_codes:
             return
-        digits, letters = list(compress(digits, keep)), list(compress(letters, keep))
         row_of = {d: int(d) - 1 for d in set(digits)}
         if min(row_of.values()) < 0 or max(row_of.values()) >= MAX_ROW:
             raise _NotPlain
@@ -717,10 +730,8 @@ class _FastSheet:
             raise _NotPlain
         return col - 1
 
-    def _code(self, rest: bytes | None) -> int:
+    def _code(self, rest: bytes) -> int:
         """The text index of a cell's rest (its XML after the address); -1: nothing, -2: a formula without value."""
-        if rest is None:   # a row tag
-            return -1
         if b"&" in rest and _ENTITY_BYTES.subn(b"", rest)[1] != rest.count(b"&"):  # an entity XML lacks, a bare &
             raise _NotPlain
         m = _CELL.fullmatch(rest.decode("utf-8"))
