@@ -212,6 +212,18 @@ def test_too_many_cells_is_the_same_refusal(monkeypatch):
     assert fast == slow and fast[:2] == ("refused", "upload_too_many_cells")
 
 
+def test_many_distinct_empty_cells_step_aside(monkeypatch):
+    """Empty cells are not counted as cells, but each distinct one is remembered: that memory is bounded too."""
+    monkeypatch.setattr(sheets, "MAX_CELLS", 25)   # the sheet has 20 cells with something in them
+    monkeypatch.setattr(sheets, "_MEMO_SLACK", 5)
+    assert fast_path_taken(excel_like())
+    empties = "".join(f'<c r="K{i}" s="{i}"/>' for i in range(1, 40))
+    data = excel_like(rows=ROWS.replace('<row r="5">', f'<row r="5">{empties}', 1))
+    assert not fast_path_taken(data)
+    fast, slow = both(data)
+    assert fast == slow and fast[0] == "read"
+
+
 def _sheet_xml(data: bytes) -> str:
     with zipfile.ZipFile(__import__("io").BytesIO(data)) as z:
         return z.read("xl/worksheets/sheet1.xml").decode("utf-8")

@@ -536,6 +536,7 @@ class _NotPlain(Exception):
 _BLOCK = 4 * 1024 ** 2
 _ENVELOPE_MAX = 16 * 1024 ** 2   # XML before <sheetData> / after </sheetData>
 _CHUNK_MAX = 64 * 1024 ** 2      # sheet XML without a </row> to cut at
+_MEMO_SLACK = 65_536             # distinct cell XML beyond MAX_CELLS (empty cells): memory bound, then step aside
 _WS = "[ \t\n]"
 _ATTR_LIST = f'(?:{_WS}+[A-Za-z_][A-Za-z0-9_.:-]*="[^"<>&]*")*'
 # bytes, one token per cell or row tag: (column letters, row digits, the rest of the cell, a row tag); re.split
@@ -694,6 +695,8 @@ class _FastSheet:
         for k in dict.fromkeys(rests):
             if k not in codes:
                 codes[k] = self._code(k)
+        if len(codes) > MAX_CELLS + _MEMO_SLACK:  # distinct empty cells (a style each) beyond any real sheet
+            raise _NotPlain
         cell_codes = list(map(codes.__getitem__, rests))
         if -1 in cell_codes:  # cells with nothing in them (a style only)
             keep = list(map((-1).__ne__, cell_codes))
