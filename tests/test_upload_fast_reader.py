@@ -245,3 +245,57 @@ def test_fuzzed_sheet_xml_gets_the_same_answer(data):
     pkg = uf.package([("数据", xml)], shared=SHARED, styles=STYLES)
     fast, slow = both(pkg)
     assert fast == slow
+
+
+# --- shared strings: the one-pass reader against the parser --------------------------------------------------
+
+SST = [
+    "<si><t>期间/年份</t></si><si><t xml:space=\"preserve\"> 地区 </t></si><si><t/></si><si><t></t></si>"
+    "<si><t>a&amp;b &lt;c&gt; &#x4E2D;&#25991;</t></si>",
+    "<si><t>a</t></si>\n  <si><t>b</t></si>",
+    "<si><r><rPr><b/></rPr><t>援建</t></r><r><t>项目</t></r></si><si><t>x</t></si>",
+    "<si><t>漢字</t><rPh sb=\"0\" eb=\"2\"><t>かんじ</t></rPh></si>",
+    "<si/><si><t>a</t></si>",
+    "<si><t>a</t></si><si/>",
+    "<si><t>a&nbsp;b</t></si>",
+    "<si><t>a&#1;b</t></si>",
+    "<si><t><![CDATA[a<b]]></t></si>",
+    "<si><t>a</t></si><!-- c --><si><t>b</t></si>",
+    "<si><t>a\r\nb</t></si>",
+    "<si><t>a</t></si><si><t>b</t>",
+    "<si><t>a</t></si>junk<si><t>b</t></si>",
+]
+
+
+def _sst_zip(body: str, head: str = '<?xml version="1.0" encoding="UTF-8"?>\r\n') -> sheets._Zip:
+    import io
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w") as z:
+        z.writestr("xl/sharedStrings.xml", f'{head}<sst xmlns="{MAIN}" count="9">{body}</sst>')
+    return sheets._Zip(buf.getvalue())
+
+
+def _strings(z: sheets._Zip):
+    try:
+        return sheets._shared_strings(z, "xl/sharedStrings.xml")
+    except Exception as exc:  # the parser's own error, compared by type
+        return type(exc).__name__
+
+
+@pytest.mark.parametrize("i", range(len(SST)))
+def test_shared_strings_one_pass_or_the_parser_same_answer(i):
+    z = _sst_zip(SST[i])
+    fast = _strings(z)
+    with mock.patch.object(sheets, "_shared_strings_plain", return_value=None):
+        slow = _strings(z)
+    assert fast == slow
+    if i < 2:  # the plain ones are read in one pass
+        assert sheets._shared_strings_plain(z.z.read("xl/sharedStrings.xml")) == slow
+    if i == 0:
+        assert slow == ["期间/年份", " 地区 ", "", "", "a&b <c> 中文"]
+
+
+def test_shared_strings_declared_in_another_encoding_go_to_the_parser():
+    z = _sst_zip("<si><t>a</t></si>", head='<?xml version="1.0" encoding="ISO-8859-1"?>')
+    assert sheets._shared_strings_plain(z.z.read("xl/sharedStrings.xml")) is None
+    assert _strings(z) == ["a"]

@@ -297,6 +297,11 @@ def _workbook_part(z: _Zip) -> str:
 def _shared_strings(z: _Zip, path: str | None) -> list[str]:
     if not path or z.find(path) is None:
         return []
+    if z.z.getinfo(z.find(path)).file_size <= _SST_PLAIN_MAX:
+        with z.open(path) as fh:
+            plain = _shared_strings_plain(fh.read(_SST_PLAIN_MAX + 1))
+        if plain is not None:
+            return plain
     out: list[str] = []
     with z.open(path) as fh:
         for _, el in ET.iterparse(fh, events=("end",)):
@@ -753,3 +758,42 @@ class _FastSheet:
                 sheet.strings.append(text)
             return i
         return -2 if no_value else -1
+
+
+# --- shared strings of the plain form: <si><t>text</t></si> one after another ---------------------------
+
+_SST_PLAIN_MAX = 64 * 1024 ** 2
+_SI = re.compile(rb'<si><t(?: xml:space="preserve")?>([^<]*+)</t></si>|<si><t/></si>')
+
+
+def _shared_strings_plain(raw: bytes) -> list[str] | None:
+    """The strings of a plain sharedStrings part in one regex pass, or None: read it with the parser."""
+    try:
+        first, last = raw.find(b"<si>"), raw.rfind(b"</si>")
+        if first < 0 or last < first:
+            return None
+        head, body, tail = raw[:first], raw[first:last + 5], raw[last + 5:]
+        if (b"<!" in head or body.translate(None, _NOT_XML_BYTES) or b"\xef\xbf\xbe" in body
+                or b"\xef\xbf\xbf" in body or b"]]>" in body):
+            return None
+        decl = re.match(rb"(?:\xef\xbb\xbf)?<\?xml([^>]*)\?>", head)
+        enc = re.search(rb"""encoding\s*=\s*["']([^"']*)["']""", decl.group(1)) if decl else None
+        if enc and enc.group(1).lower().replace(b"-", b"") != b"utf8":
+            return None
+        parts = _SI.split(body)
+        if b"".join(parts[0::2]).strip(b" \t\n"):
+            return None
+        # the envelope (<sst ...></sst>) well-formed and without strings of its own
+        if any(_local(el.tag) in ("si", "t", "r") for el in ET.fromstring(head + tail).iter()):
+            return None
+        out = []
+        for t in parts[1::2]:
+            if not t:
+                out.append("")
+                continue
+            if b"&" in t and _ENTITY_BYTES.subn(b"", t)[1] != t.count(b"&"):
+                return None
+            out.append(_unescape(t.decode("utf-8")))
+        return out
+    except Exception:  # whatever went wrong, the parser gives the answer (and its message)
+        return None
