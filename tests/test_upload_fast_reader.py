@@ -59,7 +59,7 @@ def outcome(data: bytes, suffix: str = ".xlsx"):
         out = sheets.read_file(data, suffix)
     except sheets.SheetsError as exc:
         return ("refused", exc.code, exc.params)
-    return ("read", [(s["name"], [[r, c, s["strings"][i]] for r, c, i in zip(s["rows"], s["cols"], s["idx"])],
+    return ("read", [(s["name"], [[r - 1, c, s["strings"][i]] for r, c, i in zip(s["rows"], s["cols"], s["idx"])],
                       s["merges"], s["formula_no_value"]) for s in out["sheets"]], out["notes"])
 
 

@@ -99,7 +99,7 @@ def sheet_error(sheet: str, code: str, row: int | None = None, hint: str = "", *
 # --- one sheet -----------------------------------------------------------------------------------
 
 def _add_sheet(result: ReadResult, name: str, raw: dict) -> None:
-    rows, cols, texts = _last_write(raw)
+    rows, cols, idx, strings = _last_write(raw)
     formula = np.asarray(raw.get("formula_no_value") or np.empty((0, 2)), dtype=np.int64).reshape(-1, 2)
     f_rows, f_cols = formula[:, 0], formula[:, 1]  # a formula without a value: a row to report, not a blank one
     order = _unique(np.concatenate([rows, f_rows]))
@@ -109,7 +109,7 @@ def _add_sheet(result: ReadResult, name: str, raw: dict) -> None:
     head_rows = order[:HEADER_SCAN].tolist()
     head: dict[int, dict[int, str]] = {r: {} for r in head_rows}
     near = rows <= head_rows[-1]
-    for r, c, v in zip(rows[near].tolist(), cols[near].tolist(), texts[near].tolist()):
+    for r, c, v in zip(rows[near].tolist(), cols[near].tolist(), strings[idx[near]].tolist()):
         head[r][c] = v
     dense_head = [_dense(head[r]) for r in head_rows]
     found = find_header(dense_head)
@@ -134,7 +134,7 @@ def _add_sheet(result: ReadResult, name: str, raw: dict) -> None:
     for f, j in fields.items():
         sel = in_body & (cols == j)
         column = np.full(len(body), "", dtype=object)
-        column[np.searchsorted(body, rows[sel])] = texts[sel]
+        column[np.searchsorted(body, rows[sel])] = strings[idx[sel]]
         data[f] = column.tolist()
     _fill_merged(data, fields, body_rows, raw.get("merges", []))
     formula_no_value = {(r + 1, f) for f, j in fields.items() for r in f_rows[f_in_body & (f_cols == j)].tolist()}
@@ -143,7 +143,7 @@ def _add_sheet(result: ReadResult, name: str, raw: dict) -> None:
                                        units, formula_no_value))
         return
     by_row: dict[int, dict[int, str]] = {r: {} for r in body_rows}
-    for r, c, v in zip(rows[in_body].tolist(), cols[in_body].tolist(), texts[in_body].tolist()):
+    for r, c, v in zip(rows[in_body].tolist(), cols[in_body].tolist(), strings[idx[in_body]].tolist()):
         by_row[r][c] = v
     formula_cells = set(zip(f_rows.tolist(), f_cols.tolist()))
     _add_wide(result, name, data, body_rows, labels, units, wide, by_row, formula_cells, header)
@@ -156,20 +156,21 @@ def _unique(a: np.ndarray) -> np.ndarray:
     return np.unique(a)
 
 
-def _last_write(raw: dict) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """(rows, cols, texts) of the sheet's cells, one per address: a cell written twice keeps its last text."""
+def _last_write(raw: dict) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """(rows, cols, text indexes, texts) of the sheet's cells, one per address: a cell written twice keeps its last
+    text. Texts are an object array: strings[idx[mask]] picks the texts of some cells without touching the rest."""
     rows = np.asarray(raw["rows"], dtype=np.int64)
     cols = np.asarray(raw["cols"], dtype=np.int64)
+    idx = np.asarray(raw["idx"], dtype=np.int64)
     strings = np.empty(len(raw["strings"]), dtype=object)
     strings[:] = raw["strings"]
-    texts = strings[np.asarray(raw["idx"], dtype=np.int64)]
     key = rows * (1 << 15) + cols
-    if len(key) > 1 and not (np.diff(key) > 0).all():
+    if len(key) > 1 and not (key[1:] > key[:-1]).all():
         _, last = np.unique(key[::-1], return_index=True)
         keep = np.sort(len(key) - 1 - last)
         if len(keep) < len(key):
-            rows, cols, texts = rows[keep], cols[keep], texts[keep]
-    return rows, cols, texts
+            rows, cols, idx = rows[keep], cols[keep], idx[keep]
+    return rows, cols, idx, strings
 
 
 def _dense(row: dict[int, str], limit: int = 200) -> list[str]:

@@ -64,7 +64,8 @@ MAX_ROW, MAX_COL = 1_048_576, 16_384
 
 
 def encode(out: dict) -> bytes:
-    """The child's result: b"<header length>\\n" + JSON header + the int32 columns of every sheet in order."""
+    """The child's result: b"<header length>\\n" + JSON header + the int32 columns of every sheet in order
+    (rows as Excel row numbers, from 1)."""
     blobs, sheets = [], []
     for sheet in out.get("sheets", []):
         meta = {k: v for k, v in sheet.items() if k not in COLUMNS}
@@ -91,14 +92,15 @@ def decode(raw: bytes) -> dict:
         n = int(sheet["n"])
         if not isinstance(sheet.get("strings"), list) or n < 0:
             raise ValueError("sheet")
-        for k, hi in zip(COLUMNS, (MAX_ROW, MAX_COL, len(sheet["strings"]))):
+        # rows come as Excel row numbers (from 1) and leave as indexes (from 0), like columns
+        for k, lo, hi in zip(COLUMNS, (1, 0, 0), (MAX_ROW, MAX_COL - 1, len(sheet["strings"]) - 1)):
             end = pos + n * width
             if end > len(raw):
                 raise ValueError("short")
             col = np.frombuffer(raw, dtype=np.intc, count=n, offset=pos)
-            if n and (col.min() < 0 or col.max() >= hi):
+            if n and (col.min() < lo or col.max() > hi):
                 raise ValueError(k)
-            sheet[k] = col
+            sheet[k] = col - 1 if k == "rows" else col
             pos = end
         sheet["cells"] = CellView(sheet)
     if pos != len(raw):

@@ -77,7 +77,8 @@ class _Sheet:
 
     def __init__(self, name: str):
         self.name = name
-        self.rows, self.cols, self.idx = array("i"), array("i"), array("i")   # 0-based; idx -> strings
+        # Excel row number (from 1), column (from 0), index into strings
+        self.rows, self.cols, self.idx = array("i"), array("i"), array("i")
         self.strings: list[str] = []
         self._index: dict[str, int] = {}
         self.merges: list[list[int]] = []    # [r0, c0, r1, c1]
@@ -88,14 +89,14 @@ class _Sheet:
         if i is None:
             i = self._index[text] = len(self.strings)
             self.strings.append(text)
-        self.rows.append(r)
+        self.rows.append(r + 1)
         self.cols.append(c)
         self.idx.append(i)
 
     @property
     def cells(self) -> list[list]:
         """[row, col, text] per cell (for reading in tests and by hand; the reader itself stays columnar)."""
-        return [[r, c, self.strings[i]] for r, c, i in zip(self.rows, self.cols, self.idx)]
+        return [[r - 1, c, self.strings[i]] for r, c, i in zip(self.rows, self.cols, self.idx)]
 
     def add_rows(self, rows, budget: "_Budget") -> None:
         """The non-empty cells of a grid of rows (CSV, calamine), each counted against the cell budget."""
@@ -546,7 +547,7 @@ _WS = "[ \t\n]"
 _ATTR_LIST = f'(?:{_WS}+[A-Za-z_][A-Za-z0-9_.:-]*="[^"<>&]*")*'
 # bytes, one token per cell or row tag: (column letters, row digits, the rest of the cell, a row tag); re.split
 # puts what lies between tokens at every 5th place, which must be blank, so the tokens tile the XML
-_TOKEN = re.compile(rb'<c r="([A-Z]{1,3})([0-9]{1,7})"([^<>/]*+(?:/>|>[^<]*+(?:<(?!/c>)[^<]*+)*+</c>))')
+_TOKEN = re.compile(rb'<c r="([A-Z]{1,3})([1-9][0-9]{0,6})"([^<>/]*+(?:/>|>[^<]*+(?:<(?!/c>)[^<]*+)*+</c>))')
 # the rest of a cell, read once per distinct rest: style, type, then <f>, <v>, <is><t>, each optional, in this order
 _CELL = re.compile(r'(?: s="([0-9]{1,9})")?(?: t="([A-Za-z]{1,12})")?'
                    r'(?:/>|>(<f' + _ATTR_LIST + _WS + r'*/>|<f' + _ATTR_LIST + _WS + r'*>[^<]*</f>)?'
@@ -564,6 +565,7 @@ _BETWEEN_KNOWN = re.compile((_BETWEEN % _ROW_KNOWN).encode())
 _BETWEEN_ANY = re.compile((_BETWEEN % _ROW_ANY).encode())
 _ROW_ATTRS = re.compile(rb'<row r="[0-9]+"([^<>]*?)[ \t\n]*/?>')
 _ROW_7 = re.compile(rb'<row r="([0-9]{7})"')
+_CELL_7 = re.compile(rb'<c r="[A-Z]{1,3}([0-9]{7})"')
 _NOT_XML_BYTES = bytes(b for b in range(256) if b not in set(range(9)) | {11, 12, 13} | set(range(14, 32)))
 _ENTITY = re.compile(r"&(?:(lt|gt|amp|quot|apos)|#([0-9]{1,7})|#x([0-9a-fA-F]{1,6}));")
 _ENTITY_BYTES = re.compile(_ENTITY.pattern.encode())
@@ -693,7 +695,7 @@ class _FastSheet:
                 self.attrs_seen.add(attrs)
         else:
             raise _NotPlain
-        if any(int(r) > MAX_ROW for r in _ROW_7.findall(between)):
+        if any(int(r) > MAX_ROW for r in (*_ROW_7.findall(between), *_CELL_7.findall(chunk))):
             raise _NotPlain
         letters, digits, rests = parts[1::4], parts[2::4], parts[3::4]
         codes = self.codes
@@ -709,20 +711,18 @@ class _FastSheet:
             digits, letters = list(compress(digits, keep)), list(compress(letters, keep))
         if not cell_codes:
             return
-        row_of = {d: int(d) - 1 for d in set(digits)}
-        if min(row_of.values()) < 0 or max(row_of.values()) >= MAX_ROW:
-            raise _NotPlain
+        rows = array("i", map(int, digits))   # Excel row numbers: from 1 (the pattern), at most MAX_ROW (checked)
         columns = self.columns
         for c in set(letters) - columns.keys():
             columns[c] = self._column(c)
-        rows, cols = list(map(row_of.__getitem__, digits)), list(map(columns.__getitem__, letters))
+        cols = list(map(columns.__getitem__, letters))
         sheet = self.sheet
         if -2 in cell_codes:   # formulas without a value: rare, kept apart as the streaming reader keeps them
             for r, c, code in zip(rows, cols, cell_codes):
                 if code == -2:
-                    sheet.formula_no_value.append([r, c])
+                    sheet.formula_no_value.append([r - 1, c])
             keep = list(map((-2).__ne__, cell_codes))
-            rows, cols, cell_codes = (list(compress(x, keep)) for x in (rows, cols, cell_codes))
+            rows, cols, cell_codes = (array("i", compress(x, keep)) for x in (rows, cols, cell_codes))
         if len(sheet.rows) + len(cell_codes) > self.room:
             raise _NotPlain
         sheet.rows.extend(rows)
