@@ -229,8 +229,8 @@ def measure(file: Path, db_dir: Path, repeats: int, base: Path | None) -> dict:
 
 def report(name: str, file: Path, times: dict) -> None:
     calamine = times["python-calamine read"]
-    print(f"\n{name}: {file.stat().st_size / 1e6:.1f} MB, {calamine[0]['n'] - 1:,} rows (+ header) "
-          f"(rounds: {len(calamine)})")
+    print(f"\n{name}: {file.stat().st_size / 1e6:.1f} MB, {times['ours: read only'][0]['n']:,} data rows read "
+          f"({calamine[0]['n']:,} rows in all sheets for calamine), rounds: {len(calamine)}")
     print(f"  {'':28s} {'wall s':>22s} {'CPU s':>22s} {'÷ calamine wall':>22s} {'÷ calamine CPU':>22s}")
     for label, runs in times.items():
         walls, cpus = [x["wall"] for x in runs], [x["cpu"] for x in runs]
