@@ -49,25 +49,37 @@ def _in(column: str, values, params: list) -> str:
 
 # --- dictionaries -----------------------------------------------------------------------------
 
+def _present(con, column: str, params: list, metric_id=None) -> str:
+    """A SELECT of one column (period, five_year, region_id or metric_id) over the current figures (of some
+    metrics): from the stored cells when the file has them (a row per cell, not per figure), else from v_figures."""
+    if not cell_tables.ready(con):
+        return f"SELECT {column} FROM v_figures WHERE 1=1" + _in("metric_id", metric_id, params)
+    if column == "five_year":
+        return (f"SELECT p.five_year FROM cells c JOIN periods p ON p.period = c.period WHERE c.scope = {_SCOPE_SQL}"
+                + _in("c.metric_id", metric_id, params))
+    return f"SELECT c.{column} FROM cells c WHERE c.scope = {_SCOPE_SQL}" + _in("c.metric_id", metric_id, params)
+
+
 def periods(con, with_figures: bool = True) -> pd.DataFrame:
-    where = "WHERE period IN (SELECT period FROM v_figures)" if with_figures else ""
-    return _df(con, f"SELECT * FROM periods {where} ORDER BY sort")
+    params: list = []
+    where = f"WHERE period IN ({_present(con, 'period', params)})" if with_figures else ""
+    return _df(con, f"SELECT * FROM periods {where} ORDER BY sort", params)
 
 
 def five_year_periods(con) -> pd.DataFrame:
     """Every five-year period shown on the dashboard (periods.csv) that a plan covers or describes or that holds
     figures, its years' included (十四五 stays even with no funding figures yet)."""
-    return _df(con, """SELECT * FROM periods WHERE kind = 'five_year' AND dashboard AND (
-                       period IN (SELECT period FROM plans) OR period IN (SELECT review_period FROM plans)
-                       OR period IN (SELECT five_year FROM v_figures)) ORDER BY sort""")
+    params: list = []
+    return _df(con, f"""SELECT * FROM periods WHERE kind = 'five_year' AND dashboard AND (
+                        period IN (SELECT period FROM plans) OR period IN (SELECT review_period FROM plans)
+                        OR period IN ({_present(con, 'five_year', params)})) ORDER BY sort""", params)
 
 
 def years(con, metric_id: str | None = None) -> pd.DataFrame:
     """The single years that hold figures (of one metric), oldest first: the year view's columns."""
     params: list = []
     return _df(con, f"""SELECT * FROM periods WHERE kind = 'year'
-                        AND period IN (SELECT period FROM v_figures WHERE 1=1 {_in('metric_id', metric_id, params)})
-                        ORDER BY sort""", params)
+                        AND period IN ({_present(con, 'period', params, metric_id)}) ORDER BY sort""", params)
 
 
 def period_members(con, period: str) -> list[str]:
@@ -78,15 +90,17 @@ def period_members(con, period: str) -> list[str]:
 
 def latest_period(con, metric_id: str) -> str | None:
     """The latest dashboard five-year period with figures of the metric (a year inside it counts)."""
-    row = con.execute("""SELECT p.period FROM periods p WHERE p.kind = 'five_year' AND p.dashboard
-                         AND p.period IN (SELECT five_year FROM v_figures WHERE metric_id = ?)
-                         ORDER BY p.sort DESC LIMIT 1""", [metric_id]).fetchone()
+    params: list = []
+    row = con.execute(f"""SELECT p.period FROM periods p WHERE p.kind = 'five_year' AND p.dashboard
+                          AND p.period IN ({_present(con, 'five_year', params, [metric_id])})
+                          ORDER BY p.sort DESC LIMIT 1""", params).fetchone()
     return row[0] if row else None
 
 
 def metrics(con, category: str | None = None) -> pd.DataFrame:
     params: list = []
-    return _df(con, f"SELECT * FROM metrics WHERE metric_id IN (SELECT metric_id FROM v_figures)"
+    present = _present(con, "metric_id", params)
+    return _df(con, f"SELECT * FROM metrics WHERE metric_id IN ({present})"
                     f"{_in('category', category, params)} ORDER BY sort", params)
 
 
@@ -96,8 +110,9 @@ def metric_info(con, metric_id: str) -> dict:
 
 
 def regions(con, with_figures: bool = True) -> pd.DataFrame:
-    where = "WHERE region_id IN (SELECT region_id FROM v_figures)" if with_figures else ""
-    return _df(con, f"SELECT * FROM regions {where} ORDER BY sort")
+    params: list = []
+    where = f"WHERE region_id IN ({_present(con, 'region_id', params)})" if with_figures else ""
+    return _df(con, f"SELECT * FROM regions {where} ORDER BY sort", params)
 
 
 def region_members(con, region_id: str) -> pd.DataFrame:
