@@ -14,7 +14,7 @@ import pandas as pd
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from review_helpers import PLAN_ID, build_review_db, figure_id
+from review_helpers import build_review_db, figure_id
 
 from loaders.build import ensure_database
 from loaders.review import CONFIRMED, CORRECTED, REJECTED, Correction, decide_figure
