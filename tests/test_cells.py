@@ -301,3 +301,23 @@ def test_random_upload_undo_sequences(built, ops):
         finally:
             con.close()
         assert_keyed_equals_full(path)
+
+
+def test_command_line_check_finds_drift_and_refresh_repairs_it(path, capsys):
+    from cli.main import main
+
+    assert main(["cells", "--db", str(path)]) == 0
+    assert "match the figures" in capsys.readouterr().out
+    con = duckdb.connect(str(path))  # a write that went around the write paths
+    try:
+        con.execute("""UPDATE period_cells SET value_base = 1 WHERE scope = 'reviewed' AND period = '十二五'
+                       AND region_id = 'xinjiang_kashgar' AND metric_id = 'aid_funding'""")
+    finally:
+        con.close()
+    assert main(["cells", "--db", str(path)]) == 1
+    err = capsys.readouterr().err
+    assert "1 aggregated cells differ" in err and "xinjiang_kashgar" in err and "reviewed" in err
+    assert main(["cells", "--refresh", "--db", str(path)]) == 0
+    _make_old(path)
+    assert main(["cells", "--db", str(path)]) == 1
+    assert "older version" in capsys.readouterr().err
