@@ -12,9 +12,10 @@ readers join the small dictionary tables.
 
 A write refreshes only the (region, metric) pairs it touched (refresh(con, keys)): every row of a pair depends on
 that pair's figures alone. A build refreshes everything. The SQL is a portable subset (window functions, CTEs,
-string_agg, FILTER; no QUALIFY, list types or engine variables) and runs through con.execute(sql, params) only, so
-another engine can run it unchanged. build_info.cells_version says the tables are filled and of this shape; a file
-without it (built by an older version) is filled on its next write, and readers compute live until then.
+string_agg, FILTER, types both engines know; no QUALIFY, list types or engine variables) and runs through
+con.execute(sql, params) only, so another engine can run it unchanged. build_info.cells_version says the tables are
+filled and of this shape; a file without it (built by an older version) is filled on its next write, and readers
+compute live until then.
 """
 from __future__ import annotations
 
@@ -33,7 +34,7 @@ CREATE TABLE IF NOT EXISTS cells (          -- metrics.queries.cells without lab
     metric_id    VARCHAR NOT NULL,
     period       VARCHAR NOT NULL,          -- as written: 十四五, 2021, 2021-2022
     region_id    VARCHAR NOT NULL,
-    value_base   DOUBLE,                    -- the largest figure's (they restate, they do not add)
+    value_base   DOUBLE PRECISION,          -- the largest figure's (they restate, they do not add)
     qualifier    VARCHAR,
     number_text  VARCHAR,
     quote        VARCHAR,
@@ -48,15 +49,15 @@ CREATE TABLE IF NOT EXISTS period_cells (   -- metrics.queries.period_cells with
     period            VARCHAR NOT NULL,     -- a five-year period
     region_id         VARCHAR NOT NULL,
     metric_id         VARCHAR NOT NULL,
-    value_base        DOUBLE,
+    value_base        DOUBLE PRECISION,
     qualifier         VARCHAR,
     basis             VARCHAR,              -- stated | sum_of_years
     years_covered     VARCHAR,              -- 2021,2022
     n_years_covered   BIGINT,
-    stated_value_base DOUBLE,
+    stated_value_base DOUBLE PRECISION,
     stated_text       VARCHAR,
     stated_qualifier  VARCHAR,
-    years_value_base  DOUBLE,
+    years_value_base  DOUBLE PRECISION,
     parts             VARCHAR,
     n_parts           BIGINT,
     n_part_years      BIGINT,
@@ -253,7 +254,7 @@ def figure_keys(con, figure_ids: Iterable[str]) -> set[tuple[str, str]]:
     ids = sorted(set(figure_ids))
     if not ids:
         return set()
-    sql = _KEYS_SQL.format(ids=" UNION ".join("SELECT ? AS figure_id" for _ in ids))
+    sql = _KEYS_SQL.format(ids=" UNION ".join("SELECT CAST(? AS VARCHAR) AS figure_id" for _ in ids))
     return {(r, m) for r, m in con.execute(sql, ids).fetchall()}
 
 
