@@ -20,6 +20,7 @@ import duckdb
 
 from common import settings
 from common.messages import CodedError
+from store import cells
 
 SCHEMA_VERSION = "3"  # 2: periods.five_year / dashboard, regions.role; 3: plans.review, figure_reviews
 
@@ -213,7 +214,9 @@ VIEWS_SQL = """
 -- review_status: extracted (a pending plan's figure nobody decided on) | confirmed | corrected | rejected |
 -- reviewed (plans without review and uploads)
 CREATE OR REPLACE VIEW v_figures_all AS
-WITH d AS (
+-- d is read twice; NOT MATERIALIZED keeps a reader's filter (region, metric, period) reaching the figures scan
+-- (materialized, a filtered read at 1M figures cost ~5x more: store/cells.py refreshes read a pair at a time)
+WITH d AS NOT MATERIALIZED (
     SELECT * FROM figure_reviews
     QUALIFY row_number() OVER (PARTITION BY plan_id, span_start, span_end
                                ORDER BY decided_at DESC, review_id DESC) = 1
@@ -444,6 +447,7 @@ def write_transaction(path: str | os.PathLike | None = None,
         con = duckdb.connect(str(tmp))
         try:
             create_schema(con)  # a file from an older build gains any table added since
+            cells.ensure(con)  # ... and its aggregated cells (the write then refreshes what it changes)
             con.execute("BEGIN TRANSACTION")
             yield con
             con.execute("COMMIT")
@@ -473,6 +477,7 @@ def replace_database(build: Callable[[duckdb.DuckDBPyConnection, duckdb.DuckDBPy
                 if old is not None:
                     _copy_user_tables(old, con)
                 build(con, old)
+                cells.refresh(con)  # every aggregated cell, from the figures just built
             finally:
                 if old is not None:
                     old.close()
