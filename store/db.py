@@ -225,7 +225,7 @@ CREATE TABLE IF NOT EXISTS data_version (  -- one row, bumped by every write: re
 );
 INSERT INTO data_version SELECT 1, 0, NULL WHERE NOT EXISTS (SELECT 1 FROM data_version);
 CREATE TABLE IF NOT EXISTS audit_log (     -- who wrote what through the app (PostgreSQL; DuckDB logs to a file)
-    at     TIMESTAMP NOT NULL,
+    logged_at TIMESTAMP NOT NULL,
     person VARCHAR,
     action VARCHAR NOT NULL,
     detail VARCHAR

@@ -272,6 +272,13 @@ def connect_direct(url: str) -> Connection:
     return Connection(raw, release=lambda r: r.close())
 
 
+def close_pool(url: str) -> None:
+    with _POOLS_LOCK:
+        p = _POOLS.pop(url, None)
+    if p is not None:
+        p.close()
+
+
 def close_pools() -> None:
     with _POOLS_LOCK:
         for p in _POOLS.values():
