@@ -6,6 +6,7 @@ import pandas as pd
 
 from common import dictionaries as d
 from common.numbers import APPROX, AT_LEAST
+from store import db
 
 # region roles and headline metrics are data (regions.csv `role`, metrics.csv `headline`), read once here
 TOTAL_REGION = d.regions_with_role("total")[0]
@@ -24,8 +25,12 @@ def _df(con: duckdb.DuckDBPyConnection, sql: str, params: list | None = None) ->
 
 
 def hide_unreviewed(con: duckdb.DuckDBPyConnection, hide: bool = True) -> None:
-    """Every query on this connection leaves out figures nobody has reviewed yet (v_figures reads the variable)."""
-    con.execute("SET VARIABLE hide_unreviewed = ?", [bool(hide)])
+    """Every query on this connection leaves out figures nobody has reviewed yet (v_figures reads the session value:
+    a DuckDB variable, a PostgreSQL setting that a pooled connection forgets when it goes back)."""
+    if db.engine_of(con) == "postgres":
+        con.execute("SELECT set_config('aid.hide_unreviewed', ?, false)", ["on" if hide else "off"])
+    else:
+        con.execute("SET VARIABLE hide_unreviewed = ?", [bool(hide)])
 
 
 def _in(column: str, values, params: list) -> str:
@@ -570,7 +575,7 @@ def tasks_by_type(con, plan_id: str | None = None) -> pd.DataFrame:
     return _df(con, f"""SELECT plan_id, coalesce(task_type, '—') AS task_type,
                                count(DISTINCT task_no) AS tasks, count(*) AS assignments
                         FROM tasks WHERE 1=1 {_task_where(plan_id, params)}
-                        GROUP BY ALL ORDER BY plan_id, min(span_start)""", params)
+                        GROUP BY plan_id, coalesce(task_type, '—') ORDER BY plan_id, min(span_start)""", params)
 
 
 def tasks_by_section(con, plan_id: str | None = None) -> pd.DataFrame:
@@ -578,13 +583,13 @@ def tasks_by_section(con, plan_id: str | None = None) -> pd.DataFrame:
     return _df(con, f"""SELECT plan_id, split_part(section, ' > ', 2) AS section,
                                count(DISTINCT task_no) AS tasks, count(*) AS assignments
                         FROM tasks WHERE 1=1 {_task_where(plan_id, params)}
-                        GROUP BY ALL ORDER BY plan_id, min(span_start)""", params)
+                        GROUP BY plan_id, split_part(section, ' > ', 2) ORDER BY plan_id, min(span_start)""", params)
 
 
 def tasks_by_unit(con, plan_id: str | None = None) -> pd.DataFrame:
     """Which units carry most tasks: as lead (listed first) and in total."""
     params: list = []
-    return _df(con, f"""SELECT coalesce(unit, '（未列明）') AS unit, any_value(unit_city) AS unit_city,
+    return _df(con, f"""SELECT coalesce(unit, '（未列明）') AS unit, min(unit_city) AS unit_city,
                                count(DISTINCT plan_id || task_no) AS tasks,
                                count(DISTINCT CASE WHEN unit_order = 1 THEN plan_id || task_no END) AS lead_tasks
                         FROM tasks WHERE 1=1 {_task_where(plan_id, params)}
@@ -599,8 +604,7 @@ def tasks_list(con, plan_id: str | None = None, search: str | None = None) -> pd
         where += " AND (text ILIKE ? OR unit ILIKE ? OR section ILIKE ? OR task_type ILIKE ?)"
         params.extend([f"%{search}%"] * 4)
     return _df(con, f"""
-        SELECT plan_id, task_no, any_value(task_type) AS task_type, any_value(section) AS section,
-               any_value(text) AS text,
+        SELECT plan_id, task_no, min(task_type) AS task_type, min(section) AS section, min(text) AS text,
                string_agg(coalesce(unit, ''), '、' ORDER BY unit_order) AS units,
                count(DISTINCT unit) AS n_units, min(span_start) AS span_start
         FROM tasks WHERE plan_id || task_no IN (SELECT plan_id || task_no FROM tasks WHERE 1=1 {where})

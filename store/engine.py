@@ -242,7 +242,8 @@ _POOLS_LOCK = threading.Lock()
 
 def _reset(raw) -> None:
     """A connection going back to the pool forgets session settings and temp tables (hide_unreviewed, frames)."""
-    raw.execute("DISCARD ALL")
+    raw.execute("RESET ALL")  # not DISCARD ALL: that also drops the statements psycopg has prepared
+    raw.execute("DISCARD TEMP")
 
 
 def pool(url: str):
