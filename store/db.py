@@ -425,13 +425,14 @@ MIGRATIONS_TABLE_SQL = """CREATE TABLE IF NOT EXISTS schema_migrations (
 def create_schema(con: duckdb.DuckDBPyConnection) -> list[int]:
     """Brings a DuckDB file to the current schema: base tables, the migrations it lacks (recorded), views.
     Returns the numbers of the migrations applied now."""
-    con.execute(SCHEMA_SQL)  # cheap and idempotent: a table added to the base schema appears on the next write
     con.execute(MIGRATIONS_TABLE_SQL)
     done = {r[0] for r in con.execute("SELECT version FROM schema_migrations").fetchall()}
     applied = []
     for number, name, sql, _pg_only in MIGRATIONS:
+        # every migration is idempotent and cheap on a private copy: run them all, so a file whose tables were
+        # changed behind the record's back still gains what is missing; record the new ones
+        con.execute(sql)
         if number not in done:
-            con.execute(sql)
             con.execute("INSERT INTO schema_migrations VALUES (?, ?, ?)", [number, name, datetime.now()])
             applied.append(number)
     con.execute(views_sql("duckdb"))
