@@ -345,6 +345,10 @@ class DatabaseMissing(CodedError, RuntimeError):
     """The database file does not exist yet."""
 
 
+class DatabaseUnreachable(DatabaseMissing):
+    """The PostgreSQL server did not answer (the URL is shown without its password); nothing was changed."""
+
+
 class DiskFull(RuntimeError):
     """Too little free space beside the database for the copy a write needs; nothing was changed."""
 
@@ -360,6 +364,8 @@ class DiskFull(RuntimeError):
         return text(self.code, lang, **self.params)
 
 
+# what either engine raises for a statement that failed (the write was rolled back or never swapped in)
+ENGINE_ERRORS: tuple[type[Exception], ...] = (duckdb.Error, engine.Error)
 # what a failed write raises (the live file is unchanged in every case)
 WRITE_ERRORS: tuple[type[Exception], ...] = (DatabaseBusy, DatabaseMissing, DiskFull)
 # free space kept beyond the copy itself (DuckDB's WAL and checkpoint need room too)

@@ -16,6 +16,7 @@ from urllib.parse import urlsplit, urlunsplit
 
 import numpy as np
 import pandas as pd
+from psycopg import Error  # noqa: F401 - re-exported: store.db.ENGINE_ERRORS
 
 URL_SCHEMES = ("postgresql://", "postgres://")
 

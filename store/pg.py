@@ -13,16 +13,11 @@ from datetime import datetime
 from typing import Callable, Iterator
 
 from common import settings
-from common.messages import CodedError
 from store import db, engine
 
 WRITE_LOCK = 0x41494401  # advisory lock key of the store's writers ("AID" 1)
 _READY: set[str] = set()  # URLs whose schema this process has brought up to date
 _READY_LOCK = threading.Lock()
-
-
-class DatabaseUnreachable(CodedError, RuntimeError):
-    """The PostgreSQL server did not answer (the URL is shown without its password)."""
 
 
 def schema_sql(sql: str) -> str:
@@ -32,13 +27,12 @@ def schema_sql(sql: str) -> str:
 
 def _connect(url: str) -> engine.Connection:
     import psycopg
+    from psycopg_pool import PoolTimeout
 
     try:
         return engine.connect(url)
-    except (psycopg.OperationalError, Exception) as exc:  # noqa: BLE001 - pool timeouts have their own class
-        if isinstance(exc, CodedError):
-            raise
-        raise DatabaseUnreachable("db_unreachable", url=engine.redact(url), error=type(exc).__name__) from None
+    except (psycopg.OperationalError, PoolTimeout) as exc:
+        raise db.DatabaseUnreachable("db_unreachable", url=engine.redact(url), error=type(exc).__name__) from None
 
 
 def open_read(url: str) -> engine.Connection:
