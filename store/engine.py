@@ -191,6 +191,7 @@ class Connection:
             cur.execute(f'CREATE TEMP TABLE "{name}" ({cols})')
             self._registered.add(name)
             copy_rows(cur, name, list(df.columns), _rows(df))
+            cur.execute(f'ANALYZE "{name}"')  # a temp table has no statistics until analysed: plans guess badly
 
     def unregister(self, name: str) -> None:
         if name in self._registered:
