@@ -51,6 +51,8 @@ def _populate(path, tmp) -> None:
     undo(ids[-1], path, "测试")
     start = TEXT.index("21.6亿元")
     decide(PLAN_ID, start, start + len("21.6亿元"), "corrected", "审核员", Correction(value="22.6亿元"), path=path)
+    start = TEXT.index("8.5亿元")  # to a period no figure had: the period row is added in the same write
+    decide(PLAN_ID, start, start + len("8.5亿元"), "corrected", "审核员", Correction(period="2019-2021"), path=path)
     start = TEXT.index("182个")
     decide(PLAN_ID, start, start + len("182个"), "rejected", "审核员", path=path)
     start = TEXT.index("37家")
@@ -200,6 +202,7 @@ def test_the_comparison_covers_real_data(stores):
             statuses = {r[0] for r in con.execute("SELECT DISTINCT review_status FROM v_figures_all").fetchall()}
             assert {"extracted", "corrected", "rejected", "confirmed", "reviewed"} <= statuses
             assert con.execute("SELECT count(*) FROM batches WHERE undone_at IS NOT NULL").fetchone()[0] == 1
+            assert con.execute("SELECT n_years FROM periods WHERE period = '2019-2021'").fetchone()[0] == 3
             assert con.execute("SELECT count(*) FROM v_figures WHERE source_kind = 'upload'").fetchone()[0] == 5
             assert len(views.list_views(con)) == len(VIEWS)
             queries.hide_unreviewed(con)
