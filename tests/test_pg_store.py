@@ -309,3 +309,13 @@ def test_a_duckdb_file_records_its_migrations(path):
     assert db.migrate(path) == []
     with duckdb.connect(str(path), read_only=True) as con:
         assert con.execute("SELECT version FROM data_version").fetchone()[0] >= 1
+
+
+def test_the_audit_log_is_a_table_on_postgres(pg_path, monkeypatch, tmp_path):
+    from ui import access
+
+    monkeypatch.setenv("AID_DATABASE_URL", pg_path)
+    monkeypatch.setenv("AID_DB_PATH", str(tmp_path / "never.duckdb"))
+    access.record("save_view", "资金", "张三")
+    assert _scalar(pg_path, "SELECT person || ' ' || action || ' ' || detail FROM audit_log") == "张三 save_view 资金"
+    assert list(tmp_path.iterdir()) == []
