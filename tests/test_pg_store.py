@@ -319,3 +319,35 @@ def test_the_audit_log_is_a_table_on_postgres(pg_path, monkeypatch, tmp_path):
     access.record("save_view", "资金", "张三")
     assert _scalar(pg_path, "SELECT person || ' ' || action || ' ' || detail FROM audit_log") == "张三 save_view 资金"
     assert list(tmp_path.iterdir()) == []
+
+
+def test_a_rebuild_is_one_transaction_that_keeps_what_people_entered(pg_path, tmp_path, monkeypatch):
+    from loaders import build as build_mod
+    from loaders.review import decide_figure
+    from outputs.views import save_view
+
+    f = write_xlsx(tmp_path / "r.xlsx", [["十二五", "新疆喀什", "援助资金", 95, "亿元"]])
+    commit(prepare(f.read_bytes(), f.name, pg_path), pg_path, REPLACE)
+    save_view(pg_path, "资金", "funding", {"metric": "aid_funding"})
+    fid = _scalar(pg_path, "SELECT min(figure_id) FROM figures WHERE source_kind = 'plan'")
+    decide_figure(fid, "rejected", "张三", path=pg_path)
+    user = "SELECT (SELECT count(*) FROM batches) || '/' || (SELECT count(*) FROM supersessions) || '/' || " \
+           "(SELECT count(*) FROM saved_views) || '/' || (SELECT count(*) FROM figure_reviews) || '/' || " \
+           "(SELECT count(*) FROM figures WHERE source_kind = 'upload')"
+    before, plans = _scalar(pg_path, user), _scalar(pg_path, "SELECT count(*) FROM figures WHERE source_kind = 'plan'")
+    assert before == "1/1/1/1/1"
+    real = build_mod.write_reference
+
+    def fail_midway(con, periods):  # plan rows already deleted in this transaction
+        real(con, periods)
+        raise RuntimeError("midway")
+
+    monkeypatch.setattr(build_mod, "write_reference", fail_midway)
+    with pytest.raises(RuntimeError, match="midway"):
+        build(pg_path)
+    assert _scalar(pg_path, "SELECT count(*) FROM figures WHERE source_kind = 'plan'") == plans  # rolled back
+    monkeypatch.setattr(build_mod, "write_reference", real)
+    build(pg_path)
+    assert _scalar(pg_path, user) == before
+    assert _scalar(pg_path, "SELECT count(*) FROM figures WHERE source_kind = 'plan'") == plans
+    assert _scalar(pg_path, "SELECT review_status FROM v_figures_all WHERE figure_id = ?", [fid]) == "rejected"
