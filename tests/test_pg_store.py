@@ -351,3 +351,55 @@ def test_a_rebuild_is_one_transaction_that_keeps_what_people_entered(pg_path, tm
     assert _scalar(pg_path, user) == before
     assert _scalar(pg_path, "SELECT count(*) FROM figures WHERE source_kind = 'plan'") == plans
     assert _scalar(pg_path, "SELECT review_status FROM v_figures_all WHERE figure_id = ?", [fid]) == "rejected"
+
+
+_READER = """
+import re, sys
+from conftest import open_app
+at = open_app("sources")  # the real app on its sources page: 共N条数据 from data.figure_count (cached)
+line = "first"
+while line:
+    if line != "first":
+        at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    print(next(m.value for m in at.markdown if re.search(r"共\\d+条数据", m.value)), flush=True)
+    line = sys.stdin.readline()
+"""
+_UPLOADER = """
+import sys
+from pathlib import Path
+from conftest import open_app
+f = Path(sys.argv[1])
+at = open_app("upload")
+at.file_uploader(key="upload_file").set_value((f.name, f.read_bytes(), "application/vnd.ms-excel"))
+at.run()
+at.text_input(key="upload_uploader").set_value("乙服务器").run()
+at.button(key="upload_commit").click().run()
+assert not at.exception, [e.value for e in at.exception]
+print(next(s.value for s in at.success if "已导入批次" in s.value), flush=True)
+"""
+
+
+def test_two_app_processes_an_upload_in_one_shows_in_the_other(pg_path, tmp_path):
+    """Two app processes (AppTest each, as two servers would run the app) on one database: B uploads through the
+    upload page; A's sources page shows one more figure at its next run, with no restart."""
+    env = {**_env(pg_path, tmp_path / "never.duckdb"), "PYTHONPATH": f"{ROOT}:{ROOT / 'tests'}",
+           "AID_UPLOADER_PASSWORD": "", "AID_MAP_APPROVAL_NUMBER": ""}
+    a = subprocess.Popen([sys.executable, "-c", _READER], cwd=ROOT, env=env, stdin=subprocess.PIPE,
+                         stdout=subprocess.PIPE, text=True)
+    try:
+        before = a.stdout.readline().strip()
+        f = write_xlsx(tmp_path / "b.xlsx", [["2023", "新疆喀什", "援助资金", 1, "亿元"]])
+        b = subprocess.run([sys.executable, "-c", _UPLOADER, str(f)], cwd=ROOT, env=env, capture_output=True,
+                           text=True, timeout=300)
+        assert b.returncode == 0 and "已导入批次 1" in b.stdout, b.stderr[-2000:]
+        a.stdin.write("next\n")
+        a.stdin.flush()
+        after = a.stdout.readline().strip()
+    finally:
+        a.stdin.close()
+        a.wait(60)
+    n = int(before.split("共")[1].split("条")[0])
+    assert after.startswith(f"共{n + 1}条"), (before, after)
+    assert _scalar(pg_path, "SELECT uploader FROM batches") == "乙服务器"
+    assert not (tmp_path / "never.duckdb").exists()
