@@ -216,10 +216,10 @@ def ensure_database(path: str | Path | None = None) -> Path | str:
         if _CHECKED.get(loc) is None:
             con = db.open_read(loc)
             try:
-                built = con.execute("SELECT count(*) FROM build_info").fetchone()[0]
+                row = con.execute("SELECT value FROM build_info WHERE key = 'schema_version'").fetchone()
             finally:
                 con.close()
-            if not built:
+            if row is None or row[0] != db.SCHEMA_VERSION:  # never built, or reference rows from an older build
                 build(loc)
             _CHECKED[loc] = ("built",)
         return loc

@@ -97,7 +97,8 @@ def app_settings(monkeypatch, db: Path, **settings) -> None:
     """Points the app at `db` and sets each setting (name=value) as the environment would; others are cleared."""
     for s in SETTINGS:
         monkeypatch.delenv(s.env, raising=False)
-    values = {**_TEST_DEFAULTS, "db_path": str(db), **{k: str(v) for k, v in settings.items()}}
+    where = {"database_url": db} if sql_engine.is_url(db) else {"db_path": str(db)}  # a PostgreSQL test store
+    values = {**_TEST_DEFAULTS, **where, **{k: str(v) for k, v in settings.items()}}
     for name, value in values.items():
         monkeypatch.setenv(f"AID_{name.upper()}", value)
 
