@@ -1,4 +1,8 @@
-"""The DuckDB file: schema, read connections, and copy-on-write writes swapped in atomically.
+"""The store: schema and migrations, read connections and write transactions, on the DuckDB file (default) or on
+PostgreSQL when the setting database_url is set (store/pg.py, through store/engine.py); callers pass a path, a URL
+or nothing (the settings decide) and never see which engine runs.
+
+On DuckDB, writes are copy-on-write and swapped in atomically.
 
 Why copy-on-write: DuckDB lets one process write a file, and a process holding it read-only blocks
 writers. The app keeps read-only connections open, so no writer ever opens the live file. A writer
