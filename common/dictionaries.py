@@ -180,11 +180,17 @@ def five_year_of(start_year: int, end_year: int | None = None) -> str | None:
     return None
 
 
+@lru_cache(maxsize=1)
+def _five_year_by_id() -> pd.DataFrame:
+    """five_year_periods() indexed by id, built once (period_info runs per distinct period of an upload)."""
+    return five_year_periods().set_index("period")
+
+
 def period_info(period: str) -> dict:
     """十二五 -> 2011–2015 (5 years); 2020 -> one year; 2020-2022 -> three years. Raises ValueError."""
     p = normalize(str(period)).strip().strip("“”\"'").replace("—", "-").replace("–", "-").replace("~", "-")
     p = p.replace("年", "") if re.fullmatch(r"\d{4}年(-\d{4}年)?", p) else p
-    fy = five_year_periods().set_index("period")
+    fy = _five_year_by_id()
     if p in fy.index:
         r = fy.loc[p]
         start, end = int(r.start_year), int(r.end_year)

@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import PurePath
 
+import numpy as np
 import pandas as pd
 
 from common import settings
@@ -98,42 +99,78 @@ def sheet_error(sheet: str, code: str, row: int | None = None, hint: str = "", *
 # --- one sheet -----------------------------------------------------------------------------------
 
 def _add_sheet(result: ReadResult, name: str, raw: dict) -> None:
-    by_row: dict[int, dict[int, str]] = {}
-    for r, c, v in raw["cells"]:
-        by_row.setdefault(r, {})[c] = v
-    formula_cells = {(r, c) for r, c in raw.get("formula_no_value", [])}
-    for r, _ in formula_cells:  # a row of formulas without values is a row to report, not a blank one
-        by_row.setdefault(r, {})
-    if not by_row:
+    rows, cols, idx, strings = _last_write(raw)
+    formula = np.asarray(raw.get("formula_no_value") or np.empty((0, 2)), dtype=np.int64).reshape(-1, 2)
+    f_rows, f_cols = formula[:, 0], formula[:, 1]  # a formula without a value: a row to report, not a blank one
+    order = _unique(np.concatenate([rows, f_rows]))
+    if not len(order):
         _note(result, "upload_note_empty", sheet=name)
         return
-    order = sorted(by_row)
-    head_rows = order[:HEADER_SCAN]
-    dense_head = [_dense(by_row[r]) for r in head_rows]
+    head_rows = order[:HEADER_SCAN].tolist()
+    head: dict[int, dict[int, str]] = {r: {} for r in head_rows}
+    near = rows <= head_rows[-1]
+    for r, c, v in zip(rows[near].tolist(), cols[near].tolist(), strings[idx[near]].tolist()):
+        head[r][c] = v
+    dense_head = [_dense(head[r]) for r in head_rows]
     found = find_header(dense_head)
     if found is None:
         result.errors.append(sheet_error(name, "upload_no_header", hint="upload_no_header_hint"))
         return
-    hdr_i, cols, units, wide = found
+    hdr_i, fields, units, wide = found
     hdr = head_rows[hdr_i]
     header = dense_head[hdr_i]
-    if "period" not in cols and "year" not in cols and (wide is None or wide["kind"] != "period"):
+    if "period" not in fields and "year" not in fields and (wide is None or wide["kind"] != "period"):
         result.errors.append(sheet_error(name, "upload_no_period_column", row=hdr + 1, hint="upload_no_period_hint"))
         return
-    body_rows = [r for r in order if r > hdr]
-    used_cols = set(cols.values()) | (set(wide["columns"]) if wide else set())
+    used = np.array(sorted(set(fields.values()) | (set(wide["columns"]) if wide else set())), dtype=np.int64)
     # rows with nothing in the columns we read are blank; a formula without a value still counts
-    body_rows = [r for r in body_rows if any(c in used_cols for c in by_row[r]) or
-                 any((r, c) in formula_cells for c in used_cols)]
-    labels = {f: f"{(header[j] if j < len(header) else '') or FIELD_ZH[f]} ({col_letter(j)})" for f, j in cols.items()}
-    data = {f: [by_row[r].get(j, "") for r in body_rows] for f, j in cols.items()}
-    _fill_merged(data, cols, body_rows, raw.get("merges", []))
-    formula_no_value = {(r + 1, f) for f, j in cols.items() for r in body_rows if (r, j) in formula_cells}
+    in_body = (rows > hdr) & np.isin(cols, used)
+    f_in_body = (f_rows > hdr) & np.isin(f_cols, used)
+    body = _unique(np.concatenate([rows[in_body], f_rows[f_in_body]]))
+    body_rows = body.tolist()
+    labels = {f: f"{(header[j] if j < len(header) else '') or FIELD_ZH[f]} ({col_letter(j)})"
+              for f, j in fields.items()}
+    data = {}
+    for f, j in fields.items():
+        sel = in_body & (cols == j)
+        column = np.full(len(body), "", dtype=object)
+        column[np.searchsorted(body, rows[sel])] = strings[idx[sel]]
+        data[f] = column.tolist()
+    _fill_merged(data, fields, body_rows, raw.get("merges", []))
+    formula_no_value = {(r + 1, f) for f, j in fields.items() for r in f_rows[f_in_body & (f_cols == j)].tolist()}
     if wide is None:
-        result.sheets.append(SheetData(name, pd.DataFrame(data, dtype=object), [r + 1 for r in body_rows], labels,
+        result.sheets.append(SheetData(name, pd.DataFrame(data, dtype=object), (body + 1).tolist(), labels,
                                        units, formula_no_value))
         return
+    by_row: dict[int, dict[int, str]] = {r: {} for r in body_rows}
+    for r, c, v in zip(rows[in_body].tolist(), cols[in_body].tolist(), strings[idx[in_body]].tolist()):
+        by_row[r][c] = v
+    formula_cells = set(zip(f_rows.tolist(), f_cols.tolist()))
     _add_wide(result, name, data, body_rows, labels, units, wide, by_row, formula_cells, header)
+
+
+def _unique(a: np.ndarray) -> np.ndarray:
+    """np.unique, without its sort for row numbers that come in order (as sheets write them)."""
+    if len(a) > 1 and (a[1:] >= a[:-1]).all():
+        return a[np.concatenate(([True], a[1:] != a[:-1]))]
+    return np.unique(a)
+
+
+def _last_write(raw: dict) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """(rows, cols, text indexes, texts) of the sheet's cells, one per address: a cell written twice keeps its last
+    text. Texts are an object array: strings[idx[mask]] picks the texts of some cells without touching the rest."""
+    rows = np.asarray(raw["rows"], dtype=np.int64)
+    cols = np.asarray(raw["cols"], dtype=np.int64)
+    idx = np.asarray(raw["idx"], dtype=np.int64)
+    strings = np.empty(len(raw["strings"]), dtype=object)
+    strings[:] = raw["strings"]
+    key = rows * (1 << 15) + cols
+    if len(key) > 1 and not (key[1:] > key[:-1]).all():
+        _, last = np.unique(key[::-1], return_index=True)
+        keep = np.sort(len(key) - 1 - last)
+        if len(keep) < len(key):
+            rows, cols, idx = rows[keep], cols[keep], idx[keep]
+    return rows, cols, idx, strings
 
 
 def _dense(row: dict[int, str], limit: int = 200) -> list[str]:

@@ -15,6 +15,8 @@ import io
 import posixpath
 import re
 import zipfile
+from array import array
+from itertools import compress
 from xml.etree import ElementTree as ET
 
 MAX_CELLS = 1_000_000          # non-empty cells in the whole file
@@ -67,11 +69,34 @@ def cell_text(value) -> str:
 
 
 class _Sheet:
+    """The non-empty cells of one sheet, columnar: row, column and an index into the sheet's distinct texts.
+
+    Columnar because the parent reads them back in bulk (array bytes, not one object per cell) and because
+    uploads repeat a few texts (regions, metrics, units) down every row.
+    """
+
     def __init__(self, name: str):
         self.name = name
-        self.cells: list[list] = []          # [row, col, text], 0-based, non-empty only
+        # Excel row number (from 1), column (from 0), index into strings
+        self.rows, self.cols, self.idx = array("i"), array("i"), array("i")
+        self.strings: list[str] = []
+        self._index: dict[str, int] = {}
         self.merges: list[list[int]] = []    # [r0, c0, r1, c1]
         self.formula_no_value: list[list[int]] = []
+
+    def add(self, r: int, c: int, text: str) -> None:
+        i = self._index.get(text)
+        if i is None:
+            i = self._index[text] = len(self.strings)
+            self.strings.append(text)
+        self.rows.append(r + 1)
+        self.cols.append(c)
+        self.idx.append(i)
+
+    @property
+    def cells(self) -> list[list]:
+        """[row, col, text] per cell (for reading in tests and by hand; the reader itself stays columnar)."""
+        return [[r - 1, c, self.strings[i]] for r, c, i in zip(self.rows, self.cols, self.idx)]
 
     def add_rows(self, rows, budget: "_Budget") -> None:
         """The non-empty cells of a grid of rows (CSV, calamine), each counted against the cell budget."""
@@ -80,11 +105,11 @@ class _Sheet:
                 v = cell_text(v)
                 if v:
                     budget.take()
-                    self.cells.append([r, c, v])
+                    self.add(r, c, v)
 
     def as_dict(self) -> dict:
-        return {"name": self.name, "cells": self.cells, "merges": self.merges,
-                "formula_no_value": self.formula_no_value}
+        return {"name": self.name, "strings": self.strings, "rows": self.rows, "cols": self.cols, "idx": self.idx,
+                "merges": self.merges, "formula_no_value": self.formula_no_value}
 
 
 class _Budget:
@@ -273,6 +298,11 @@ def _workbook_part(z: _Zip) -> str:
 def _shared_strings(z: _Zip, path: str | None) -> list[str]:
     if not path or z.find(path) is None:
         return []
+    if z.z.getinfo(z.find(path)).file_size <= _SST_PLAIN_MAX:
+        with z.open(path) as fh:
+            plain = _shared_strings_plain(fh.read(_SST_PLAIN_MAX + 1))
+        if plain is not None:
+            return plain
     out: list[str] = []
     with z.open(path) as fh:
         for _, el in ET.iterparse(fh, events=("end",)):
@@ -396,10 +426,22 @@ def _read_xlsx(data: bytes) -> dict:
 
 def _read_sheet(z: _Zip, part: str, name: str, strings: list[str], dates: set[int], date1904: bool,
                 budget: _Budget) -> _Sheet:
+    """The fast reader when the sheet XML has the plain form spreadsheet programs write, else the streaming one."""
+    try:
+        sheet = _FastSheet(z, part, name, strings, dates, date1904, budget.cells).read()
+    except _NotPlain:
+        return _read_sheet_streaming(z, part, name, strings, dates, date1904, budget)
+    budget.take(len(sheet.rows))
+    return sheet
+
+
+def _read_sheet_streaming(z: _Zip, part: str, name: str, strings: list[str], dates: set[int], date1904: bool,
+                          budget: _Budget) -> _Sheet:
+    """Any well-formed sheet XML, one element at a time (memory follows the cells that hold something)."""
     sheet = _Sheet(name)
     row_i = -1
     pending: list = []   # cells of the current row written without an address (rare): placed at the row's end
-    cells, formula_only = sheet.cells, sheet.formula_no_value
+    add, formula_only = sheet.add, sheet.formula_no_value
     local: dict[str, str] = {}
     with z.open(part) as fh:
         for _, el in ET.iterparse(fh, events=("end",)):
@@ -417,7 +459,7 @@ def _read_sheet(z: _Zip, part: str, name: str, strings: list[str], dates: set[in
                         raise ValueError(f"cell {ref[:20]}")
                     if text:
                         budget.take()
-                        cells.append([rc[0], rc[1], text])
+                        add(rc[0], rc[1], text)
                     else:
                         formula_only.append([rc[0], rc[1]])
                 el.clear()
@@ -431,7 +473,7 @@ def _read_sheet(z: _Zip, part: str, name: str, strings: list[str], dates: set[in
                         raise ValueError("cell position")
                     if text:
                         budget.take()
-                        cells.append([row_i, col_i, text])
+                        add(row_i, col_i, text)
                     elif no_value:
                         formula_only.append([row_i, col_i])
                 pending.clear()
@@ -451,7 +493,6 @@ _CHILD = {f"{{{ns}}}{t}": t for ns in ("http://schemas.openxmlformats.org/spread
 
 def _cell(el, strings: list[str], dates: set[int], date1904: bool) -> tuple[str, bool]:
     """(cell text, is a formula without a cached value)."""
-    t = el.get("t", "n")
     v = f = None
     inline = []
     for child in el:
@@ -462,10 +503,16 @@ def _cell(el, strings: list[str], dates: set[int], date1904: bool) -> tuple[str,
             f = child
         elif tag == "is":
             inline.extend(x.text or "" for x in child.iter() if _local(x.tag) == "t")
+    return _cell_value(el.get("t", "n"), el.get("s"), v, f is not None, "".join(inline), strings, dates, date1904)
+
+
+def _cell_value(t: str, s: str | None, v: str | None, has_formula: bool, inline: str, strings: list[str],
+                dates: set[int], date1904: bool) -> tuple[str, bool]:
+    """A cell's text from its parts (type, style, <v>, has <f>, <is> text); both readers call this."""
     if t == "inlineStr":
-        return cell_text("".join(inline)[:MAX_TEXT]), False
+        return cell_text(inline[:MAX_TEXT]), False
     if v is None or v == "":
-        return "", f is not None
+        return "", has_formula
     if t == "s":
         return cell_text(strings[int(v)]), False
     if t in ("str", "e", "d"):
@@ -473,7 +520,280 @@ def _cell(el, strings: list[str], dates: set[int], date1904: bool) -> tuple[str,
     if t == "b":
         return ("TRUE" if v.strip() in ("1", "true") else "FALSE"), False
     number = float(v)
-    s = el.get("s")
     if s and s.isdigit() and int(s) in dates and 0 <= number < 2958466:
         return _serial_date(number, date1904), False
     return cell_text(number), False
+
+
+# --- .xlsx sheets of the plain form: bulk regex tokens instead of one parser event per element ---------
+#
+# Spreadsheet programs write sheet XML of one plain shape: <row r="2"><c r="A2" t="s"><v>0</v></c>...</row>.
+# _FastSheet reads exactly that shape with one regular expression over big chunks (C speed, a tuple per cell),
+# converts each distinct (type, style, value) once, and gives up (_NotPlain) on anything else: comments, CDATA,
+# prefixed or reordered attributes, rich text, unknown entities, odd characters, cells without an address,
+# any error at all. The streaming parser then reads the sheet from the start, so a file either gets the
+# same cells from both readers or gets the streaming reader's own answer, error messages included.
+# Memory stays bounded: chunks of a few MB, the text before and after <sheetData> capped.
+
+class _NotPlain(Exception):
+    """The sheet is not of the plain form _FastSheet reads: read it with the streaming parser."""
+
+
+_BLOCK = 4 * 1024 ** 2
+_ENVELOPE_MAX = 16 * 1024 ** 2   # XML before <sheetData> / after </sheetData>
+_CHUNK_MAX = 64 * 1024 ** 2      # sheet XML without a </row> to cut at
+_MEMO_SLACK = 65_536             # distinct cell XML beyond MAX_CELLS (empty cells): memory bound, then step aside
+_WS = "[ \t\n]"
+_ATTR_LIST = f'(?:{_WS}+[A-Za-z_][A-Za-z0-9_.:-]*="[^"<>&]*")*'
+# bytes, one token per cell or row tag: (column letters, row digits, the rest of the cell, a row tag); re.split
+# puts what lies between tokens at every 5th place, which must be blank, so the tokens tile the XML
+_TOKEN = re.compile(rb'<c r="([A-Z]{1,3})([1-9][0-9]{0,6})"([^<>/]*+(?:/>|>[^<]*+(?:<(?!/c>)[^<]*+)*+</c>))')
+# the rest of a cell, read once per distinct rest: style, type, then <f>, <v>, <is><t>, each optional, in this order
+_CELL = re.compile(r'(?: s="([0-9]{1,9})")?(?: t="([A-Za-z]{1,12})")?'
+                   r'(?:/>|>(<f' + _ATTR_LIST + _WS + r'*/>|<f' + _ATTR_LIST + _WS + r'*>[^<]*</f>)?'
+                   r'(?:<v>([^<]*)</v>|<v/>)?(?:<is><t(?: xml:space="preserve")?>([^<]*)</t></is>)?</c>)')
+# what lies between the cells of a chunk, joined by \0 (one \0 per cell; the chunk has none of its own): blanks
+# and row tags only, each tag whole within its piece, rows opened and closed (or self-closed) in turn, never nested.
+# Row attributes as Excel writes them (schema order, each at most once) first; any others are checked one by one.
+# (possessive quantifiers: every part ends at a character the next cannot start with, so nothing is given back)
+_ROW_KNOWN = "".join(f'(?: {a}="[^"<>&]*+")?+' for a in (
+    "spans", "s", "customFormat", "ht", "hidden", "customHeight", "outlineLevel", "collapsed", "thickTop", "thickBot",
+    "ph", "x14ac:dyDescent"))
+_ROW_ANY = '(?:[ \t\n]++[A-Za-z_][A-Za-z0-9_.:-]*+="[^"<>&]*+")*+'
+_BETWEEN = r'(?:[ \t\n\0]*+<row r="[1-9][0-9]{0,6}+"%s[ \t\n]*+(?:/>|>[ \t\n\0]*+</row>))*+[ \t\n\0]*+'
+_BETWEEN_KNOWN = re.compile((_BETWEEN % _ROW_KNOWN).encode())
+_BETWEEN_ANY = re.compile((_BETWEEN % _ROW_ANY).encode())
+_ROW_ATTRS = re.compile(rb'<row r="[0-9]+"([^<>]*?)[ \t\n]*/?>')
+_ROW_7 = re.compile(rb'<row r="([0-9]{7})"')
+_CELL_7 = re.compile(rb'<c r="[A-Z]{1,3}([0-9]{7})"')
+_NOT_XML_BYTES = bytes(b for b in range(256) if b not in set(range(9)) | {11, 12, 13} | set(range(14, 32)))
+_ENTITY = re.compile(r"&(?:(lt|gt|amp|quot|apos)|#([0-9]{1,7})|#x([0-9a-fA-F]{1,6}));")
+_ENTITY_BYTES = re.compile(_ENTITY.pattern.encode())
+_NAMED = {"lt": "<", "gt": ">", "amp": "&", "quot": '"', "apos": "'"}
+_ATTR_NAME = re.compile(r'([A-Za-z_][A-Za-z0-9_.:-]*)=')
+_F_ATTRS = re.compile(r"<f([^<>]*?)/?>")
+
+
+def _xml_char(code: int) -> bool:
+    return code in (9, 10, 13) or 0x20 <= code <= 0xD7FF or 0xE000 <= code <= 0xFFFD or 0x10000 <= code <= 0x10FFFF
+
+
+def _entity(m: re.Match) -> str:
+    name, dec, hexa = m.groups()
+    if name:
+        return _NAMED[name]
+    code = int(dec) if dec else int(hexa, 16)
+    if not _xml_char(code):
+        raise _NotPlain
+    return chr(code)
+
+
+def _unescape(text: str) -> str:
+    return _ENTITY.sub(_entity, text) if "&" in text else text
+
+
+class _FastSheet:
+    def __init__(self, z: _Zip, part: str, name: str, strings: list[str], dates: set[int], date1904: bool,
+                 cells_before: int):
+        self.z, self.part = z, part
+        self.sheet = _Sheet(name)
+        self.strings, self.dates, self.date1904 = strings, dates, date1904
+        self.room = MAX_CELLS - cells_before   # more cells than this: the streaming reader says so
+        self.codes: dict[tuple, int] = {}       # (t, s, v, inline, has <f>) -> text index, -1 empty, -2 no value
+        self.columns: dict[str, int] = {}
+        self.prefixes: set[str] = {"xml"}
+        self.attrs_seen: set[str] = {""}
+
+    def read(self) -> _Sheet:
+        try:
+            with self.z.open(self.part) as fh:
+                self._stream(fh)
+        except _NotPlain:
+            raise
+        except Exception:  # whatever went wrong, the streaming reader gives the answer (and its message)
+            raise _NotPlain from None
+        return self.sheet
+
+    def _stream(self, fh) -> None:
+        buf = b""
+        while (i := buf.find(b"<sheetData>")) < 0:
+            block = fh.read(_BLOCK)
+            if not block or len(buf) > _ENVELOPE_MAX:
+                raise _NotPlain
+            buf += block
+        prefix, buf = buf[:i], buf[i + len(b"<sheetData>"):]
+        self._check_prefix(prefix)
+        while (end := buf.find(b"</sheetData>")) < 0:
+            cut = buf.rfind(b"</row>")
+            if cut >= 0:
+                self._chunk(buf[:cut + 6])
+                buf = buf[cut + 6:]
+            elif len(buf) > _CHUNK_MAX:
+                raise _NotPlain
+            block = fh.read(_BLOCK)
+            if not block:
+                raise _NotPlain
+            buf += block
+        self._chunk(buf[:end])
+        suffix = buf[end + len(b"</sheetData>"):]
+        while block := fh.read(_BLOCK):
+            suffix += block
+            if len(suffix) > _ENVELOPE_MAX:
+                raise _NotPlain
+        if b"sheetData" in suffix:
+            raise _NotPlain
+        self._envelope(prefix + b"<sheetData/>" + suffix)
+
+    def _check_prefix(self, prefix: bytes) -> None:
+        if b"sheetData" in prefix or b"<!" in prefix:   # a DOCTYPE, a comment, CDATA: not the plain form
+            raise _NotPlain
+        decl = re.match(rb"(?:\xef\xbb\xbf)?<\?xml([^>]*)\?>", prefix)
+        enc = re.search(rb"""encoding\s*=\s*["']([^"']*)["']""", decl.group(1)) if decl else None
+        if enc and enc.group(1).lower().replace(b"-", b"") != b"utf8":
+            raise _NotPlain
+        root = re.search(rb"<(?:[A-Za-z_][\w.-]*:)?worksheet\b([^<>]*)>", prefix)
+        if root:
+            self.prefixes |= {p.decode() for p in re.findall(rb"xmlns:([A-Za-z_][\w.-]*)[ \t\n]*=", root.group(1))}
+
+    def _envelope(self, env: bytes) -> None:
+        """The XML around the cells: well-formed, no cells of its own, and its merged ranges."""
+        for _, el in ET.iterparse(io.BytesIO(env), events=("end",)):
+            tag = _local(el.tag)
+            if tag in ("c", "row"):
+                raise _NotPlain
+            if tag == "mergeCell":
+                a, _, b = (el.get("ref") or "").partition(":")
+                p, q = _ref(a), _ref(b or a)
+                if p and q:
+                    self.sheet.merges.append([min(p[0], q[0]), min(p[1], q[1]), max(p[0], q[0]), max(p[1], q[1])])
+            el.clear()
+
+    def _attrs_ok(self, attrs: str) -> bool:
+        """Extra attributes of a row or formula: each name once, no second r=, prefixes declared on the root."""
+        names = _ATTR_NAME.findall(attrs)
+        if len(set(names)) != len(names) or "r" in names:
+            return False
+        for n in names:
+            prefix, colon, local = n.partition(":")
+            if n.startswith("xmlns") or (colon and (not local or ":" in local or prefix not in self.prefixes)):
+                return False
+        return True
+
+    def _chunk(self, chunk: bytes) -> None:
+        if (chunk.translate(None, _NOT_XML_BYTES) or b"\xef\xbf\xbe" in chunk or b"\xef\xbf\xbf" in chunk
+                or b"]]>" in chunk or b"sheetData" in chunk):  # control characters, U+FFFE/F, CDATA ends, a second sheetData
+            raise _NotPlain
+        parts = _TOKEN.split(chunk)
+        between = b"\0".join(parts[0::4])
+        if _BETWEEN_KNOWN.fullmatch(between):
+            if b"x14ac:" in between and "x14ac" not in self.prefixes:
+                raise _NotPlain
+        elif _BETWEEN_ANY.fullmatch(between):
+            for attrs in set(_ROW_ATTRS.findall(between)) - self.attrs_seen:
+                if not self._attrs_ok(attrs.decode("ascii")):
+                    raise _NotPlain
+                self.attrs_seen.add(attrs)
+        else:
+            raise _NotPlain
+        if any(int(r) > MAX_ROW for r in (*_ROW_7.findall(between), *_CELL_7.findall(chunk))):
+            raise _NotPlain
+        letters, digits, rests = parts[1::4], parts[2::4], parts[3::4]
+        codes = self.codes
+        for k in dict.fromkeys(rests):
+            if k not in codes:
+                codes[k] = self._code(k)
+        if len(codes) > MAX_CELLS + _MEMO_SLACK:  # distinct empty cells (a style each) beyond any real sheet
+            raise _NotPlain
+        cell_codes = list(map(codes.__getitem__, rests))
+        if -1 in cell_codes:  # cells with nothing in them (a style only)
+            keep = list(map((-1).__ne__, cell_codes))
+            cell_codes = list(compress(cell_codes, keep))
+            digits, letters = list(compress(digits, keep)), list(compress(letters, keep))
+        if not cell_codes:
+            return
+        rows = array("i", map(int, digits))   # Excel row numbers: from 1 (the pattern), at most MAX_ROW (checked)
+        columns = self.columns
+        for c in set(letters) - columns.keys():
+            columns[c] = self._column(c)
+        cols = list(map(columns.__getitem__, letters))
+        sheet = self.sheet
+        if -2 in cell_codes:   # formulas without a value: rare, kept apart as the streaming reader keeps them
+            for r, c, code in zip(rows, cols, cell_codes):
+                if code == -2:
+                    sheet.formula_no_value.append([r - 1, c])
+            keep = list(map((-2).__ne__, cell_codes))
+            rows, cols, cell_codes = (array("i", compress(x, keep)) for x in (rows, cols, cell_codes))
+        if len(sheet.rows) + len(cell_codes) > self.room:
+            raise _NotPlain
+        sheet.rows.extend(rows)
+        sheet.cols.extend(cols)
+        sheet.idx.extend(cell_codes)
+
+    @staticmethod
+    def _column(letters: bytes) -> int:
+        col = 0
+        for ch in letters:
+            col = col * 26 + (ch - 64)
+        if col > MAX_COL:
+            raise _NotPlain
+        return col - 1
+
+    def _code(self, rest: bytes) -> int:
+        """The text index of a cell's rest (its XML after the address); -1: nothing, -2: a formula without value."""
+        if b"&" in rest and _ENTITY_BYTES.subn(b"", rest)[1] != rest.count(b"&"):  # an entity XML lacks, a bare &
+            raise _NotPlain
+        m = _CELL.fullmatch(rest.decode("utf-8"))
+        if m is None:
+            raise _NotPlain
+        s, t, formula, v, inline = m.groups()
+        if formula and formula.startswith("<f ") and not self._attrs_ok(_F_ATTRS.match(formula).group(1)):
+            raise _NotPlain
+        text, no_value = _cell_value(t or "n", s, _unescape(v) if v else v, bool(formula),
+                                     _unescape(inline or ""), self.strings, self.dates, self.date1904)
+        if text:
+            sheet = self.sheet
+            i = sheet._index.get(text)
+            if i is None:
+                i = sheet._index[text] = len(sheet.strings)
+                sheet.strings.append(text)
+            return i
+        return -2 if no_value else -1
+
+
+# --- shared strings of the plain form: <si><t>text</t></si> one after another ---------------------------
+
+_SST_PLAIN_MAX = 64 * 1024 ** 2
+_SI = re.compile(rb'<si><t(?: xml:space="preserve")?>([^<]*+)</t></si>|<si><t/></si>')
+
+
+def _shared_strings_plain(raw: bytes) -> list[str] | None:
+    """The strings of a plain sharedStrings part in one regex pass, or None: read it with the parser."""
+    try:
+        first, last = raw.find(b"<si>"), raw.rfind(b"</si>")
+        if first < 0 or last < first:
+            return None
+        head, body, tail = raw[:first], raw[first:last + 5], raw[last + 5:]
+        if (b"<!" in head or body.translate(None, _NOT_XML_BYTES) or b"\xef\xbf\xbe" in body
+                or b"\xef\xbf\xbf" in body or b"]]>" in body):
+            return None
+        decl = re.match(rb"(?:\xef\xbb\xbf)?<\?xml([^>]*)\?>", head)
+        enc = re.search(rb"""encoding\s*=\s*["']([^"']*)["']""", decl.group(1)) if decl else None
+        if enc and enc.group(1).lower().replace(b"-", b"") != b"utf8":
+            return None
+        parts = _SI.split(body)
+        if b"".join(parts[0::2]).strip(b" \t\n"):
+            return None
+        # the envelope (<sst ...></sst>) well-formed and without strings of its own
+        if any(_local(el.tag) in ("si", "t", "r") for el in ET.fromstring(head + tail).iter()):
+            return None
+        out = []
+        for t in parts[1::2]:
+            if not t:
+                out.append("")
+                continue
+            if b"&" in t and _ENTITY_BYTES.subn(b"", t)[1] != t.count(b"&"):
+                return None
+            out.append(_unescape(t.decode("utf-8")))
+        return out
+    except Exception:  # whatever went wrong, the parser gives the answer (and its message)
+        return None

@@ -90,9 +90,9 @@ def classify(con: duckdb.DuckDBPyConnection, rows: pd.DataFrame) -> pd.DataFrame
             ORDER BY f.figure_id""").df()
     finally:
         con.unregister("_upload_keys")
+    none: list = []  # one empty list shared by the rows without ids (never mutated): 100k new lists cost GC time
     if cur.empty:
-        return out.assign(status="add", old=None, old_ids=[[] for _ in range(len(out))],
-                          same_ids=[[] for _ in range(len(out))])
+        return out.assign(status="add", old=None, old_ids=[none] * len(out), same_ids=[none] * len(out))
     cur["text"] = [f"{(q or '') if isinstance(q, str) else ''}{v:g}{u} ({s})"
                    for q, v, u, s in zip(cur["qualifier"], cur["value"], cur["unit"], cur["source"])]
     cur["from_batch"] = cur["batch_id"].notna()
@@ -116,8 +116,8 @@ def classify(con: duckdb.DuckDBPyConnection, rows: pd.DataFrame) -> pd.DataFrame
                 if from_batch and abs(b - r.value_base) <= 1e-9 * max(1.0, abs(b))]
 
     out["status"] = [status(r) for r in out.itertuples()]
-    out["same_ids"] = [same_ids(r) if s == "same" else [] for r, s in zip(out.itertuples(), out["status"])]
-    out["old_ids"] = [x if isinstance(x, list) else [] for x in out["old_ids"]]
+    out["same_ids"] = [same_ids(r) if s == "same" else none for r, s in zip(out.itertuples(), out["status"])]
+    out["old_ids"] = [x if isinstance(x, list) else none for x in out["old_ids"]]
     return out.drop(columns=["old_bases", "old_batch"])
 
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import re
 
+import numpy as np
 import pandas as pd
 
 from common import dictionaries as d
@@ -223,43 +224,153 @@ def error_table(records: list[dict], lang: str = "zh") -> pd.DataFrame:
 
 
 # --- whole sheets ---------------------------------------------------------------------------------
+#
+# Every check runs once per distinct cell text (or pair of texts) and is mapped back onto the rows by integer
+# codes (pandas.factorize), so a 100,000-row sheet costs a few hundred look-ups plus array indexing. Values are
+# the exception: nearly every figure is distinct. A value that is a plain number (digits, thousands commas, a
+# decimal point) in a unit column whose unit reads on its own takes the fast path: the number is parsed in bulk
+# and the unit's reading (magnitude, unit, qualifier, family) is reused. Everything else, and every error, goes
+# through check_value, which words the row-level message. fast=False sends every value through check_value
+# (tests compare the two).
 
-def _lookup(series: pd.Series, fn) -> pd.Series:
-    """fn applied once per distinct value, mapped back onto every row."""
-    uniq = pd.unique(series)
-    results = {u: fn(u) for u in uniq}
-    return series.map(results)
-
-
-def _lookup_pairs(a: pd.Series, b: pd.Series, fn) -> pd.Series:
-    """fn(x, y) applied once per distinct pair (tuples: cell text may hold any character)."""
-    pairs = list(zip(a.tolist(), b.tolist()))
-    results = {p: fn(*p) for p in dict.fromkeys(pairs)}
-    return pd.Series([results[p] for p in pairs], index=a.index, dtype=object)
+_PLAIN_NUMBER = re.compile(r"[0-9]{1,40}(?:,[0-9]{3})*(?:\.[0-9]{1,40})?")
 
 
-def validate_sheet(sheet: SheetData) -> tuple[pd.DataFrame, list[dict]]:
+def _factorize(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    codes, uniques = pd.factorize(values, use_na_sentinel=False)
+    return codes, np.asarray(uniques, dtype=object)
+
+
+def _factorize_pair(a: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Codes of the distinct (a, b) pairs, and the pairs' a and b values."""
+    ca, ua = _factorize(a)
+    cb, ub = _factorize(b)
+    codes, keys = pd.factorize(ca.astype(np.int64) * len(ub) + cb)
+    return codes, ua[keys // len(ub)], ub[keys % len(ub)]
+
+
+class _Lookup:
+    """A check's result for each distinct value, and which distinct value each row holds."""
+
+    def __init__(self, codes: np.ndarray, results: list):
+        self.codes, self.results = codes, results
+        self.err = np.fromiter((isinstance(r, _Err) for r in results), dtype=bool, count=len(results))
+
+    @classmethod
+    def of(cls, values: np.ndarray, fn) -> "_Lookup":
+        codes, uniques = _factorize(values)
+        return cls(codes, [fn(u) for u in uniques])
+
+    @classmethod
+    def of_pairs(cls, a: np.ndarray, b: np.ndarray, fn) -> "_Lookup":
+        codes, ua, ub = _factorize_pair(a, b)
+        return cls(codes, [fn(x, y) for x, y in zip(ua, ub)])
+
+    def row_err(self) -> np.ndarray:
+        return self.err[self.codes]
+
+    def at(self, i: int):
+        return self.results[self.codes[i]]
+
+    def take(self, keep: np.ndarray, get) -> np.ndarray:
+        """get(result.v) of each kept row (errors give None), as an object array."""
+        per = np.empty(len(self.results), dtype=object)
+        per[:] = [None if isinstance(r, _Err) else get(r.v) for r in self.results]
+        return per[self.codes[keep]]
+
+
+class _Values(_Lookup):
+    """check_value per distinct (value, unit) pair, with the plain-number fast path; quantities as columns."""
+
+    def __init__(self, values: np.ndarray, units: np.ndarray, fast: bool = True):
+        codes, uv, uu = _factorize_pair(values, units)
+        n = len(uv)
+        self.value = np.full(n, np.nan)
+        self.value_base = np.full(n, np.nan)
+        self.unit, self.qualifier, self.family = (np.full(n, None, dtype=object) for _ in range(3))
+        results: list = [None] * n
+        done = np.zeros(n, dtype=bool)
+        if fast:
+            done = self._plain(uv, uu)
+        for k in (~done).nonzero()[0]:
+            r = check_value(uv[k], uu[k])
+            results[k] = r
+            if isinstance(r, _Ok):
+                q = r.v
+                self.value[k], self.value_base[k] = q.value, q.value_base
+                self.unit[k], self.qualifier[k], self.family[k] = q.unit, q.qualifier, q.family
+        super().__init__(codes, results)
+
+    def _plain(self, uv: np.ndarray, uu: np.ndarray) -> np.ndarray:
+        """Fills the pairs of a plain number and a unit that reads on its own; returns which were filled."""
+        ucodes, units = _factorize(uu)
+        readings = [_unit_reading(u) for u in units]
+        unit_ok = np.array([r is not None for r in readings], dtype=bool)
+        plain = np.fromiter((bool(_PLAIN_NUMBER.fullmatch(v)) and len(v) <= 60 for v in uv), dtype=bool,
+                            count=len(uv))
+        fast = plain & unit_ok[ucodes]
+        if not fast.any():
+            return fast
+        idx = fast.nonzero()[0]
+        value = np.array([float(v.replace(",", "")) for v in uv[idx]], dtype=float)
+        u = ucodes[idx]
+        scale = np.array([r[0] if r else 1.0 for r in readings], dtype=float)
+        self.value[idx] = value
+        self.value_base[idx] = [round(x, 6) for x in (value * scale[u]).tolist()]
+        for field, j in (("unit", 1), ("qualifier", 2), ("family", 3)):
+            column = np.empty(len(readings), dtype=object)
+            column[:] = [r[j] if r else None for r in readings]
+            getattr(self, field)[idx] = column[u]
+        return fast
+
+
+def _unit_reading(unit: str) -> tuple[float, str, str | None, str] | None:
+    """(scale, unit, qualifier, family) a plain number takes from this unit cell, or None: not on its own.
+
+    parse_quantity reads number + unit as one span; when the unit cell starts with something that cannot continue
+    a number, the number's digits never change how the unit part reads, so one reading serves every number.
+    """
+    if not unit:
+        return None
+    du = normalize(unit).strip()
+    if not du or re.match(r"[\d,.\s]", du):
+        return None
+    try:
+        q = parse_quantity("1", default_unit=unit)
+    except NumberError:
+        return None
+    mag = q.unit[: len(q.unit) - len(q.base_unit)]
+    if q.unit != mag + q.base_unit or mag not in MAGNITUDES and mag:
+        return None
+    return MAGNITUDES.get(mag, 1.0), q.unit, q.qualifier, q.family
+
+
+def validate_sheet(sheet: SheetData, fast: bool = True) -> tuple[pd.DataFrame, list[dict]]:
     """(valid rows in ROW_COLUMNS, error dicts) for one sheet."""
     c = sheet.cells
     n = len(c)
     if n == 0:
         return pd.DataFrame(columns=ROW_COLUMNS), []
-    blank = pd.Series([""] * n, index=c.index, dtype=object)
-    col = lambda f: c[f] if f in c else blank  # noqa: E731
-    header_unit = sheet.header_units.get("value", "")
-    units = col("unit").where(col("unit") != "", header_unit)
+    blank = np.full(n, "", dtype=object)
 
-    checks: dict[str, pd.Series] = {
-        "period": _lookup_pairs(col("period"), col("year"), check_period),
-        "region": _lookup(col("region"), check_region),
-        "metric": _lookup(col("metric"), check_metric),
-        "value": _lookup_pairs(col("value"), units, check_value),
+    def col(f: str) -> np.ndarray:
+        return c[f].to_numpy(dtype=object) if f in c else blank
+
+    header_unit = sheet.header_units.get("value", "")
+    unit_cells = col("unit")
+    units = np.where(unit_cells != "", unit_cells, header_unit).astype(object)
+
+    checks: dict[str, _Lookup] = {
+        "period": _Lookup.of_pairs(col("period"), col("year"), check_period),
+        "region": _Lookup.of(col("region"), check_region),
+        "metric": _Lookup.of(col("metric"), check_metric),
+        "value": _Values(col("value"), units, fast),
     }
     if "qualifier" in c:
-        checks["qualifier"] = _lookup(col("qualifier"), lambda q: check_qualifier(q) if q else _Ok(None))
+        checks["qualifier"] = _Lookup.of(col("qualifier"), lambda q: check_qualifier(q) if q else _Ok(None))
 
     errors: list[dict] = []
-    bad = pd.Series(False, index=c.index)
+    bad = np.zeros(n, dtype=bool)
     rows = sheet.rows
 
     def report(i: int, e: _Err, value_field: str | None = None) -> None:
@@ -279,54 +390,65 @@ def validate_sheet(sheet: SheetData) -> tuple[pd.DataFrame, list[dict]]:
                        "hint": (e.hint, e.hint_params) if e.hint else None})
 
     if "note" in c:
-        long_note = c["note"].map(len).to_numpy() > NOTE_MAX
+        long_note = np.fromiter(map(len, col("note")), dtype=np.int64, count=n) > NOTE_MAX
         for i in long_note.nonzero()[0]:
             report(i, _Err("note", "v_note_long", {"n": NOTE_MAX}, "v_note_long_hint"))
         bad |= long_note
 
-    for name, s in checks.items():
-        is_err = s.map(lambda r: isinstance(r, _Err)).to_numpy()
+    for name, lookup in checks.items():
+        is_err = lookup.row_err()
         for i in is_err.nonzero()[0]:
-            e = s.iat[i]
+            e = lookup.at(i)
             report(i, e, "value" if name == "value" and e.field == "value" else None)
         bad |= is_err
 
-    ok = pd.Series(~(checks["metric"].map(lambda r: isinstance(r, _Err)).to_numpy()
-                     | checks["value"].map(lambda r: isinstance(r, _Err)).to_numpy()), index=c.index)
-    # the unit must fit the metric; checked once per (metric, unit, family)
-    metric_ids = checks["metric"].map(lambda r: r.v if isinstance(r, _Ok) else None)
-    q = checks["value"].map(lambda r: r.v if isinstance(r, _Ok) else None)
-    fit_key = [(m, x.unit, x.family) if ok.iat[i] else None for i, (m, x) in enumerate(zip(metric_ids, q))]
-    fit_results = {k: check_fit(*k) for k in dict.fromkeys(fit_key) if k is not None}
-    fits = pd.Series([fit_results.get(k) if k is not None else None for k in fit_key], index=c.index, dtype=object)
-    for i in fits.map(lambda r: r is not None).to_numpy().nonzero()[0]:
-        report(i, fits.iat[i])
-        bad.iat[i] = True
+    # the unit must fit the metric; checked once per distinct (metric, unit, family)
+    metric, value = checks["metric"], checks["value"]
+    ok = ~(metric.row_err() | value.row_err())
+    if ok.any():
+        u_codes, u_uniq = _factorize(value.unit)
+        f_codes, f_uniq = _factorize(value.family)
+        vc = value.codes[ok]
+        combo = (metric.codes[ok].astype(np.int64) * len(u_uniq) + u_codes[vc]) * len(f_uniq) + f_codes[vc]
+        combo_codes, combos = pd.factorize(combo)
+        fits = []
+        for k in combos:
+            m_code, rest = divmod(int(k), len(u_uniq) * len(f_uniq))
+            u_code, f_code = divmod(rest, len(f_uniq))
+            fits.append(check_fit(metric.results[m_code].v, u_uniq[u_code], f_uniq[f_code]))
+        misfit = np.array([r is not None for r in fits], dtype=bool)[combo_codes]
+        ok_rows = ok.nonzero()[0]
+        for j in misfit.nonzero()[0]:
+            report(ok_rows[j], fits[combo_codes[j]])
+        bad[ok_rows[misfit]] = True
 
-    keep = (~bad).to_numpy()
+    keep = ~bad
     if not keep.any():
         return pd.DataFrame(columns=ROW_COLUMNS), errors
-    per = checks["period"][keep].map(lambda r: r.v)
-    qs = q[keep]
-    mids = metric_ids[keep]
-    base_units = mids.map(lambda m: d.metric_index().rows[m]["base_unit"])
-    qualifier = qs.map(lambda x: x.qualifier)
+    index = c.index[keep]
+    vk = value.codes[keep]
+    metric_ids = metric.take(keep, lambda m: m)
+    base_of = {m: d.metric_index().rows[m]["base_unit"] for m in set(metric_ids)}
+    # built from lists so pandas infers the dtype as Series.map did (str, or object when all are None)
+    qualifier = pd.Series(value.qualifier[vk].tolist(), index=index)
     if "qualifier" in checks:
-        qualifier = qualifier.where(qualifier.notna(), checks["qualifier"][keep].map(lambda r: r.v))
+        from_column = pd.Series(checks["qualifier"].take(keep, lambda q: q).tolist(), index=index)
+        qualifier = qualifier.where(qualifier.notna(), from_column)
+    note = col("note")[keep]
     out = pd.DataFrame({
         "sheet": sheet.name,
-        "row_number": pd.Series(rows, index=c.index)[keep],
-        "period": per.map(lambda p: p[0]),
-        "year": per.map(lambda p: p[1]).astype("Int64"),
-        "region_id": checks["region"][keep].map(lambda r: r.v),
-        "metric_id": mids,
-        "value": qs.map(lambda x: x.value).astype(float),
-        "unit": qs.map(lambda x: x.unit),
+        "row_number": pd.Series(np.asarray(rows, dtype=np.int64)[keep], index=index),
+        "period": pd.Series(checks["period"].take(keep, lambda p: p[0]), index=index).astype("str"),
+        "year": pd.Series(checks["period"].take(keep, lambda p: p[1]), index=index).astype("Int64"),
+        "region_id": pd.Series(checks["region"].take(keep, lambda r: r), index=index).astype("str"),
+        "metric_id": pd.Series(metric_ids, index=index).astype("str"),
+        "value": pd.Series(value.value[vk], index=index),
+        "unit": pd.Series(value.unit[vk], index=index).astype("str"),
         "qualifier": qualifier,
-        "value_base": qs.map(lambda x: x.value_base).astype(float),
-        "base_unit": base_units,
-        "number_text": col("value")[keep],
-        "note": col("note")[keep].replace("", None),
+        "value_base": pd.Series(value.value_base[vk], index=index),
+        "base_unit": pd.Series([base_of[m] for m in metric_ids], index=index).astype("str"),
+        "number_text": pd.Series(col("value")[keep], index=index, dtype=object),
+        "note": pd.Series(np.where(note == "", None, note), index=index, dtype=object),
         "cell": _cells(sheet, keep),
     })
     return out.reset_index(drop=True), errors
