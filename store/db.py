@@ -274,7 +274,8 @@ VIEWS_SQL = f"""
 -- review_status: extracted (a pending plan's figure nobody decided on) | confirmed | corrected | rejected |
 -- reviewed (plans without review and uploads)
 CREATE VIEW v_figures_all AS
-WITH d AS (
+-- d is read twice; NOT MATERIALIZED keeps a reader's filter (region, metric, period) reaching the figures scan
+WITH d AS NOT MATERIALIZED (
     SELECT * FROM (
         SELECT r.*, row_number() OVER (PARTITION BY r.plan_id, r.span_start, r.span_end
                                        ORDER BY r.decided_at DESC, r.review_id DESC) AS decision_rank
