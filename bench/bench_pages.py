@@ -45,7 +45,8 @@ def _fingerprint() -> str:
     """Changes when the plans, the schema or the generator change, so a stale cached DB is rebuilt."""
     h = hashlib.sha256()
     files = sorted((ROOT / "data").glob("plans/*")) + sorted((ROOT / "data" / "dictionaries").glob("*.csv"))
-    files += [ROOT / "store" / "db.py", ROOT / "bench" / "synthetic.py", ROOT / "loaders" / "extract.py"]
+    files += [ROOT / "store" / "db.py", ROOT / "store" / "cells.py", ROOT / "bench" / "synthetic.py",
+              ROOT / "loaders" / "extract.py"]
     for f in files:
         h.update(f.name.encode())
         h.update(f.read_bytes())

@@ -290,6 +290,7 @@ def synthetic_database(path: str | Path, n_figures: int, seed: int = 0) -> Path:
     import duckdb
 
     from loaders.build import build
+    from store import cells
 
     path = Path(path)
     for f in (path, Path(str(path) + ".wal")):
@@ -306,6 +307,7 @@ def synthetic_database(path: str | Path, n_figures: int, seed: int = 0) -> Path:
                 con.execute(_INSERT_SQL)
                 con.unregister("_syn")
             con.execute("INSERT OR REPLACE INTO build_info VALUES ('synthetic_figures', ?)", [str(n_figures)])
+            cells.refresh(con)  # the aggregated cells a write would have kept (store/cells.py)
         con.execute("CHECKPOINT")
     finally:
         con.close()

@@ -523,6 +523,16 @@ MESSAGES: dict[str, tuple[str, str]] = {  # key -> (中文, English)
     "cli_template_saved": ("模板已保存: {path}", "Template saved: {path}"),
     "cli_undo_failed": ("撤销失败: {e}", "Undo failed: {e}"),
     "cli_undone": ("批次 {batch} 已撤销。", "Batch {batch} undone."),
+    # --- command line (cli/cells.py) ---
+    "cli_cells_ok": ("汇总单元与数据一致：{cells} 个单元，{period_cells} 个五年期单元。",
+                     "The aggregated cells match the figures: {cells} cells, {period_cells} five-year cells."),
+    "cli_cells_drift": ("{n} 个汇总单元与数据不一致；python -m loaders cells --refresh 可重新计算。",
+                        "{n} aggregated cells differ from the figures; python -m loaders cells --refresh recomputes "
+                        "them."),
+    "cli_cells_missing": ("数据库还没有汇总单元(由旧版本生成)；python -m loaders cells --refresh 可生成。",
+                          "The database has no aggregated cells yet (built by an older version); python -m loaders "
+                          "cells --refresh fills them."),
+    "cli_cells_refreshed": ("已重新计算全部汇总单元。", "Every aggregated cell recomputed."),
     "upload_no_batch": ("没有批次 {batch}。", "There is no batch {batch}."),
     "upload_already_undone": ("批次 {batch} 已于 {at} 撤销过。", "Batch {batch} was already undone at {at}."),
     "upload_disk_full": ("磁盘空间不足：写入需要约 {need} MB，可用 {free} MB。请清理磁盘后重试；未做任何更改。",

@@ -20,7 +20,7 @@ from loaders.tasks import extract_tasks as _extract_tasks
 from loaders.tasks import settings_of as _task_settings
 from loaders.text import read_plan_text
 from loaders.time_expressions import canonical_period
-from store import db
+from store import cells, db
 
 SIDECAR_FIELDS = ("plan_id", "title", "kind", "period")
 
@@ -221,6 +221,9 @@ def ensure_database(path: str | Path | None = None) -> Path | str:
                 con.close()
             if row is None or row[0] != db.SCHEMA_VERSION:  # never built, or reference rows from an older build
                 build(loc)
+            elif not _cells_ready(loc):
+                with db.write_transaction(loc):
+                    pass  # a database from before the aggregated cells: the write fills them (store/cells.py)
             _CHECKED[loc] = ("built",)
         return loc
     p = loc
@@ -232,11 +235,28 @@ def ensure_database(path: str | Path | None = None) -> Path | str:
     elif _CHECKED.get(str(p)) != db.snapshot_token(p):  # checked once per file version, not per page run
         if _schema_version(p) != db.SCHEMA_VERSION:
             build(p)  # built by an older version: rebuilt once, uploads and saved views carried over
+        elif not _cells_ready(p):
+            try:
+                with db.write_transaction(p):
+                    pass  # a file from before the aggregated cells: any write fills them (store/cells.py)
+            except (*db.WRITE_ERRORS, OSError):
+                return p  # busy or read-only: pages compute the cells live meanwhile; the next run tries again
         _CHECKED[str(p)] = db.snapshot_token(p)
     return p
 
 
 _CHECKED: dict[str, tuple | None] = {}
+
+
+def _cells_ready(path: Path) -> bool:
+    try:
+        con = db.open_read(path)
+    except (db.DatabaseMissing, db.DatabaseBusy):
+        return True  # cannot tell now; the next start checks again
+    try:
+        return cells.ready(con)
+    finally:
+        con.close()
 
 
 def _schema_version(path: Path) -> str | None:

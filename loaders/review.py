@@ -17,7 +17,7 @@ import pandas as pd
 from common import dictionaries as d
 from common.messages import CodedError
 from common.numbers import UNITS, NumberError, parse_quantity
-from store import db
+from store import cells, db
 
 CONFIRMED, CORRECTED, REJECTED = "confirmed", "corrected", "rejected"
 DECISIONS = (CONFIRMED, CORRECTED, REJECTED)
@@ -121,6 +121,7 @@ def decide(plan_id: str, span_start: int, span_end: int, decision: str, reviewer
         cols = list(row)
         con.execute(f"INSERT INTO figure_reviews ({', '.join(cols)}) VALUES ({', '.join('?' for _ in cols)})",
                     [row[c] for c in cols])
+        cells.refresh_figures(con, [fig["figure_id"]])  # the cells it counted in before and counts in now
     return review_id
 
 

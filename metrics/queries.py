@@ -6,6 +6,7 @@ import pandas as pd
 
 from common import dictionaries as d
 from common.numbers import APPROX, AT_LEAST
+from store import cells as cell_tables
 from store import db
 
 # region roles and headline metrics are data (regions.csv `role`, metrics.csv `headline`), read once here
@@ -33,6 +34,15 @@ def hide_unreviewed(con: duckdb.DuckDBPyConnection, hide: bool = True) -> None:
         con.execute("SET VARIABLE hide_unreviewed = ?", [bool(hide)])
 
 
+# which stored cells a connection reads (store/cells.py scopes): the same switch v_figures reads, per engine
+def _scope_sql(con) -> str:
+    return f"(CASE WHEN {db.HIDE_UNREVIEWED_SQL[db.engine_of(con)]} THEN 'reviewed' ELSE 'all' END)"
+
+
+def _recipient(role_column: str) -> str:
+    return f"{role_column} LIKE '%{RECIPIENT_ROLE}%'"
+
+
 def _in(column: str, values, params: list) -> str:
     """An `AND column IN (?, ?)` clause for a non-empty filter; empty or None means no filter."""
     if not values:
@@ -44,25 +54,37 @@ def _in(column: str, values, params: list) -> str:
 
 # --- dictionaries -----------------------------------------------------------------------------
 
+def _present(con, column: str, params: list, metric_id=None) -> str:
+    """A SELECT of one column (period, five_year, region_id or metric_id) over the current figures (of some
+    metrics): from the stored cells when the file has them (a row per cell, not per figure), else from v_figures."""
+    if not cell_tables.ready(con):
+        return f"SELECT {column} FROM v_figures WHERE 1=1" + _in("metric_id", metric_id, params)
+    if column == "five_year":
+        return (f"SELECT p.five_year FROM cells c JOIN periods p ON p.period = c.period WHERE c.scope = {_scope_sql(con)}"
+                + _in("c.metric_id", metric_id, params))
+    return f"SELECT c.{column} FROM cells c WHERE c.scope = {_scope_sql(con)}" + _in("c.metric_id", metric_id, params)
+
+
 def periods(con, with_figures: bool = True) -> pd.DataFrame:
-    where = "WHERE period IN (SELECT period FROM v_figures)" if with_figures else ""
-    return _df(con, f"SELECT * FROM periods {where} ORDER BY sort")
+    params: list = []
+    where = f"WHERE period IN ({_present(con, 'period', params)})" if with_figures else ""
+    return _df(con, f"SELECT * FROM periods {where} ORDER BY sort", params)
 
 
 def five_year_periods(con) -> pd.DataFrame:
     """Every five-year period shown on the dashboard (periods.csv) that a plan covers or describes or that holds
     figures, its years' included (十四五 stays even with no funding figures yet)."""
-    return _df(con, """SELECT * FROM periods WHERE kind = 'five_year' AND dashboard AND (
-                       period IN (SELECT period FROM plans) OR period IN (SELECT review_period FROM plans)
-                       OR period IN (SELECT five_year FROM v_figures)) ORDER BY sort""")
+    params: list = []
+    return _df(con, f"""SELECT * FROM periods WHERE kind = 'five_year' AND dashboard AND (
+                        period IN (SELECT period FROM plans) OR period IN (SELECT review_period FROM plans)
+                        OR period IN ({_present(con, 'five_year', params)})) ORDER BY sort""", params)
 
 
 def years(con, metric_id: str | None = None) -> pd.DataFrame:
     """The single years that hold figures (of one metric), oldest first: the year view's columns."""
     params: list = []
     return _df(con, f"""SELECT * FROM periods WHERE kind = 'year'
-                        AND period IN (SELECT period FROM v_figures WHERE 1=1 {_in('metric_id', metric_id, params)})
-                        ORDER BY sort""", params)
+                        AND period IN ({_present(con, 'period', params, metric_id)}) ORDER BY sort""", params)
 
 
 def period_members(con, period: str) -> list[str]:
@@ -73,15 +95,17 @@ def period_members(con, period: str) -> list[str]:
 
 def latest_period(con, metric_id: str) -> str | None:
     """The latest dashboard five-year period with figures of the metric (a year inside it counts)."""
-    row = con.execute("""SELECT p.period FROM periods p WHERE p.kind = 'five_year' AND p.dashboard
-                         AND p.period IN (SELECT five_year FROM v_figures WHERE metric_id = ?)
-                         ORDER BY p.sort DESC LIMIT 1""", [metric_id]).fetchone()
+    params: list = []
+    row = con.execute(f"""SELECT p.period FROM periods p WHERE p.kind = 'five_year' AND p.dashboard
+                          AND p.period IN ({_present(con, 'five_year', params, [metric_id])})
+                          ORDER BY p.sort DESC LIMIT 1""", params).fetchone()
     return row[0] if row else None
 
 
 def metrics(con, category: str | None = None) -> pd.DataFrame:
     params: list = []
-    return _df(con, f"SELECT * FROM metrics WHERE metric_id IN (SELECT metric_id FROM v_figures)"
+    present = _present(con, "metric_id", params)
+    return _df(con, f"SELECT * FROM metrics WHERE metric_id IN ({present})"
                     f"{_in('category', category, params)} ORDER BY sort", params)
 
 
@@ -91,8 +115,9 @@ def metric_info(con, metric_id: str) -> dict:
 
 
 def regions(con, with_figures: bool = True) -> pd.DataFrame:
-    where = "WHERE region_id IN (SELECT region_id FROM v_figures)" if with_figures else ""
-    return _df(con, f"SELECT * FROM regions {where} ORDER BY sort")
+    params: list = []
+    where = f"WHERE region_id IN ({_present(con, 'region_id', params)})" if with_figures else ""
+    return _df(con, f"SELECT * FROM regions {where} ORDER BY sort", params)
 
 
 def region_members(con, region_id: str) -> pd.DataFrame:
@@ -106,7 +131,36 @@ def cells(con, metric_id: str | None = None, periods: list[str] | None = None, r
           recipients_only: bool = False, category: str | None = None) -> pd.DataFrame:
     """One row per metric, period (as written) and region; where two sentences state the same cell the larger is
     kept (they restate, they do not add; equal values: the first figure id), with how many figures said it and what
-    the others said (others_text). The same rule and tie-break as period_cells, in portable SQL."""
+    the others said (others_text). The same rule and tie-break as period_cells, in portable SQL.
+    Read from the table the writes keep (store/cells.py); computed live on a file built before it."""
+    if not cell_tables.ready(con):
+        return cells_live(con, metric_id, periods, regions, recipients_only, category)
+    params: list = []
+    where = (_in("c.metric_id", metric_id, params) + _in("c.period", periods, params)
+             + _in("c.region_id", regions, params) + _in("m.category", category, params))
+    if recipients_only:
+        where += f" AND {_recipient('r.role')}"
+    df = _df(con, f"""
+        SELECT c.metric_id, c.period, c.region_id, c.value_base, c.qualifier, c.number_text, c.quote, c.source,
+               c.n_figures, c.n_unreviewed, c.figure_ids,
+               r.name_zh AS region_zh, r.name_en AS region_en, r.color AS region_color, r.sort AS region_sort,
+               r.level AS region_level, m.name_zh AS metric_zh, m.name_en AS metric_en,
+               p.label_zh AS period_zh, p.label_en AS period_en, p.sort AS period_sort, p.n_years,
+               c.others_text, m.display_unit_zh, m.display_unit_en, m.decimals, m.sort AS metric_sort
+        FROM cells c JOIN metrics m ON m.metric_id = c.metric_id
+        LEFT JOIN regions r ON r.region_id = c.region_id
+        LEFT JOIN periods p ON p.period = c.period
+        WHERE c.scope = {_scope_sql(con)} {where}
+        ORDER BY period_sort, region_sort, metric_sort, c.period, c.region_id, c.metric_id""", params)
+    df["others_text"] = df["others_text"].fillna("")
+    return df
+
+
+def cells_live(con, metric_id: str | None = None, periods: list[str] | None = None,
+               regions: list[str] | None = None, recipients_only: bool = False,
+               category: str | None = None) -> pd.DataFrame:
+    """cells() computed from the figures on every call: the reference the table is tested against, and what a file
+    built before the table reads."""
     params: list = []
     where = (_in("metric_id", metric_id, params) + _in("period", periods, params) + _in("region_id", regions, params)
              + _in("category", category, params))
@@ -141,7 +195,7 @@ def cells(con, metric_id: str | None = None, periods: list[str] | None = None, r
             FROM ranked GROUP BY metric_id, period, region_id)
         SELECT c.*, m.display_unit_zh, m.display_unit_en, m.decimals, m.sort AS metric_sort
         FROM c JOIN metrics m ON m.metric_id = c.metric_id
-        ORDER BY period_sort, region_sort, metric_sort""", params)
+        ORDER BY period_sort, region_sort, metric_sort, c.period, c.region_id, c.metric_id""", params)
     df["others_text"] = df["others_text"].fillna("")
     return df
 
@@ -260,14 +314,58 @@ LEFT JOIN stated s ON s.five_year = k.five_year AND s.region_id = k.region_id AN
 LEFT JOIN summed y ON y.five_year = k.five_year AND y.region_id = k.region_id AND y.metric_id = k.metric_id
 LEFT JOIN covered c ON c.five_year = k.five_year AND c.region_id = k.region_id AND c.metric_id = k.metric_id
 WHERE 1=1 {period_where}
-ORDER BY p.sort, r.sort, m.sort"""
+ORDER BY p.sort, r.sort, m.sort, k.five_year, k.region_id, k.metric_id"""
 
 def period_cells(con, metric_id: str | None = None, periods: list[str] | None = None,
                  regions: list[str] | None = None, recipients_only: bool = False,
                  category: str | None = None) -> pd.DataFrame:
     """One row per five-year period, region and metric: the stated total, else the sum of the period's years
     (basis), with the years covered ("2021,2022"), how many, and the years in the period (see the rule above).
-    Columns also carry cells()'s labels, so charts draw either."""
+    Columns also carry cells()'s labels, so charts draw either.
+    Read from the table the writes keep (store/cells.py); computed live on a file built before it."""
+    if not cell_tables.ready(con):
+        return period_cells_live(con, metric_id, periods, regions, recipients_only, category)
+    params: list = []
+    # every filter is a property of the cell's key (its period, region or metric), so filtering the stored cells
+    # gives what filtering the figures first gives
+    where = (_in("t.metric_id", metric_id, params) + _in("t.region_id", regions, params)
+             + _in("m.category", category, params) + _in("t.period", periods, params))
+    if recipients_only:
+        where += f" AND {_recipient('r.role')}"
+    df = _df(con, f"""
+        SELECT t.period, t.region_id, t.metric_id, t.value_base, t.qualifier, t.basis, t.years_covered,
+               t.n_years_covered, p.n_years AS years_in_period, t.stated_value_base, t.stated_text,
+               t.stated_qualifier, t.years_value_base, t.parts, t.n_parts, t.n_part_years, t.number_text, t.source,
+               t.figure_ids, t.n_figures, t.n_unreviewed, t.others_text, t.year_figure_ids,
+               r.name_zh AS region_zh, r.name_en AS region_en, r.color AS region_color, r.sort AS region_sort,
+               r.level AS region_level, r.role AS region_role,
+               m.name_zh AS metric_zh, m.name_en AS metric_en, m.base_unit, m.display_unit_zh, m.display_unit_en,
+               m.decimals, m.sort AS metric_sort,
+               p.label_zh AS period_zh, p.label_en AS period_en, p.sort AS period_sort, p.n_years
+        FROM period_cells t
+        JOIN periods p ON p.period = t.period
+        JOIN regions r ON r.region_id = t.region_id
+        JOIN metrics m ON m.metric_id = t.metric_id
+        WHERE t.scope = {_scope_sql(con)} {where}
+        ORDER BY p.sort, r.sort, m.sort, t.period, t.region_id, t.metric_id""", params)
+    return _period_frame(df)
+
+
+def _period_frame(df: pd.DataFrame) -> pd.DataFrame:
+    """The same column types whichever way the rows were read (sums of counts come as floats, as they always did)."""
+    df["complete"] = df["n_years_covered"] == df["years_in_period"]
+    df["n_years_covered"] = df["n_years_covered"].astype("int64")
+    df["value_base"] = df["value_base"].astype("float64")
+    for c in ("n_part_years", "n_figures", "n_unreviewed"):
+        df[c] = df[c].astype("float64")
+    return df
+
+
+def period_cells_live(con, metric_id: str | None = None, periods: list[str] | None = None,
+                      regions: list[str] | None = None, recipients_only: bool = False,
+                      category: str | None = None) -> pd.DataFrame:
+    """period_cells() computed from the figures on every call: the reference the table is tested against, and what
+    a file built before the table reads."""
     params: list = []
     # every filter applies to the figures first: a period's value only depends on the figures inside it
     where = (_in("f.metric_id", metric_id, params) + _in("f.region_id", regions, params)
@@ -277,11 +375,7 @@ def period_cells(con, metric_id: str | None = None, periods: list[str] | None = 
     period_where = ""
     sql = _PERIOD_CELLS_SQL.format(where=where, period_where=period_where, at_least=_AT_LEAST_SQL,
                                    approx=_APPROX_SQL)
-    df = _df(con, sql, params)
-    df["complete"] = df["n_years_covered"] == df["years_in_period"]
-    df["n_years_covered"] = df["n_years_covered"].astype("int64")
-    df["value_base"] = df["value_base"].astype("float64")
-    return df
+    return _period_frame(_df(con, sql, params))
 
 
 def year_cells(con, metric_id: str | None = None, regions: list[str] | None = None,

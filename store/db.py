@@ -25,7 +25,7 @@ import duckdb
 
 from common import settings
 from common.messages import CodedError
-from store import engine
+from store import cells, engine
 
 SCHEMA_VERSION = "3"  # 2: periods.five_year / dashboard, regions.role; 3: plans.review, figure_reviews
 
@@ -622,6 +622,7 @@ def write_transaction(path: str | os.PathLike | None = None,
         con = duckdb.connect(str(tmp))
         try:
             create_schema(con)  # a file from an older build gains any table added since
+            cells.ensure(con)  # ... and its aggregated cells (the write then refreshes what it changes)
             con.execute("BEGIN TRANSACTION")
             yield con
             bump_version(con)
@@ -657,6 +658,7 @@ def replace_database(build: Callable[[duckdb.DuckDBPyConnection, duckdb.DuckDBPy
                 if old is not None:
                     _copy_user_tables(old, con)
                 build(con, old)
+                cells.refresh(con)  # every aggregated cell, from the figures just built
             finally:
                 if old is not None:
                     old.close()

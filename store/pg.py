@@ -13,7 +13,7 @@ from datetime import datetime
 from typing import Callable, Iterator
 
 from common import settings
-from store import db, engine
+from store import cells, db, engine
 
 WRITE_LOCK = 0x41494401  # advisory lock key of the store's writers ("AID" 1)
 _READY: set[str] = set()  # URLs whose schema this process has brought up to date
@@ -110,6 +110,7 @@ def write_transaction(url: str, timeout: float | None = None) -> Iterator[engine
             except psycopg.errors.LockNotAvailable:
                 raise db.DatabaseBusy("db_write_busy", s=f"{timeout:.0f}") from None
             con.execute("SET LOCAL lock_timeout = 0")
+            cells.ensure(con)  # a database from before the aggregated cells gains them (the write refreshes its own)
             yield con
             db.bump_version(con)
     finally:
@@ -128,4 +129,5 @@ def replace_plans(build: Callable, url: str, timeout: float | None = None) -> st
         for table in PLAN_TABLES:
             con.execute(f"DELETE FROM {table}")
         build(con, None)
+        cells.refresh(con)  # every aggregated cell, from the figures just built
     return url

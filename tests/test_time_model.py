@@ -13,6 +13,7 @@ from common import dictionaries as d
 from metrics import checks
 from metrics import formatting as fmt
 from metrics import queries as q
+from store import cells
 from store import engine as sql_engine
 
 DALIAN, KARAMAY, AKSU = "liaoning_dalian", "xinjiang_karamay", "xinjiang_aksu"  # no plan funding in 十三五/十四五
@@ -20,7 +21,8 @@ DALIAN, KARAMAY, AKSU = "liaoning_dalian", "xinjiang_karamay", "xinjiang_aksu"  
 
 def _add(con, period: str, region: str, value_base: float, qualifier: str | None = None,
          metric: str = "aid_funding", n: list | None = None) -> None:
-    """One current figure, as an upload stores it (the periods table gains the period's row if new)."""
+    """One current figure, as an upload stores it (the periods table gains the period's row if new, the aggregated
+    cells of its region and metric are refreshed)."""
     have = {r[0] for r in con.execute("SELECT period FROM periods").fetchall()}
     if period not in have:
         frame = d.periods_frame([period])
@@ -37,6 +39,7 @@ def _add(con, period: str, region: str, value_base: float, qualifier: str | None
                    VALUES (?, 'upload', 'golden.xlsx', ?, ?, ?, ?, ?, '元', ?, ?, '元', ?)""",
                 [f"g{i}", period, info["start_year"] if info["kind"] == "year" else None, region, metric,
                  value_base, qualifier, value_base, f"{value_base / 1e8:g}亿{qualifier or ''}元"])
+    cells.refresh(con, [(region, metric)])
 
 
 ENGINES = ("duckdb", "postgres")  # every test with `path` runs on both stores

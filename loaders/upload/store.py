@@ -25,7 +25,7 @@ from common import dictionaries as d
 from common.messages import text
 from loaders.upload.read import ReadResult, UploadError, read_upload
 from loaders.upload.validate import error_table, validate_records
-from store import db
+from store import cells, db
 
 KEY = ["period", "region_id", "metric_id"]
 REPLACE, SKIP = "replace", "skip"
@@ -241,6 +241,7 @@ def _commit(preview: Preview, path=None, conflicts: str = SKIP, uploader: str | 
                                USING (period, region_id, metric_id)
                                WHERE f.batch_id IS DISTINCT FROM ?""", [batch_id, batch_id])
                 con.unregister("_replaced")
+        cells.refresh_batch(con, batch_id)  # the aggregated cells of what the batch touched
     return CommitResult(batch_id, n_added, n_replaced, n_skipped, n_same, n_asserted)
 
 
@@ -298,6 +299,7 @@ def undo(batch_id: int, path=None, by: str | None = None) -> None:
             raise UploadError("upload_already_undone", batch=batch_id, at=f"{r[0]:%Y-%m-%d %H:%M}")
         con.execute("UPDATE batches SET undone_at = ?, undone_by = ? WHERE batch_id = ?",
                     [datetime.now(), by, int(batch_id)])
+        cells.refresh_batch(con, int(batch_id))
 
 
 HISTORY_STATUS = {"有效": "live", "已撤销": "undone"}
