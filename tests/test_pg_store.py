@@ -403,3 +403,25 @@ def test_two_app_processes_an_upload_in_one_shows_in_the_other(pg_path, tmp_path
     assert after.startswith(f"共{n + 1}条"), (before, after)
     assert _scalar(pg_path, "SELECT uploader FROM batches") == "乙服务器"
     assert not (tmp_path / "never.duckdb").exists()
+
+
+def test_aggregated_cells_stay_current_on_postgres(pg_path, tmp_path):
+    """The cells tables (store/cells.py) are refreshed inside the PostgreSQL write transactions: after an upload that
+    replaces a plan figure, its undo, another upload and a review decision, both scopes equal computing them live."""
+    from test_cells import assert_table_matches_live
+
+    from loaders.review import decide_figure
+
+    f = write_xlsx(tmp_path / "a.xlsx", [["十二五", "新疆喀什", "援助资金", 95, "亿元"], ["2023", "新疆喀什", "援助资金", 1, "亿元"]])
+    first = commit(prepare(f.read_bytes(), f.name, pg_path), pg_path, REPLACE)
+    g = write_xlsx(tmp_path / "b.xlsx", [["2024", "新疆喀什", "援助资金", 2, "亿元"]])
+    commit(prepare(g.read_bytes(), g.name, pg_path), pg_path, REPLACE)
+    undo(first.batch_id, pg_path)
+    fid = _scalar(pg_path, "SELECT min(figure_id) FROM figures WHERE source_kind = 'plan' AND metric_id = 'aid_funding'")
+    decide_figure(fid, "rejected", "张三", path=pg_path)
+    con = db.open_read(pg_path)
+    try:
+        assert _scalar(pg_path, "SELECT count(*) FROM cells") > 0
+        assert_table_matches_live(con)
+    finally:
+        con.close()
