@@ -3,9 +3,9 @@ from __future__ import annotations
 
 import argparse
 
-from cli import cells, deck, plans, review, totals, upload
+from cli import cells, deck, plans, review, store, totals, upload
 
-COMMAND_MODULES = (plans, upload, deck, totals, review, cells)  # each has register(subparsers)
+COMMAND_MODULES = (plans, upload, deck, totals, review, cells, store)  # each has register(subparsers)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -351,6 +351,11 @@ MESSAGES: dict[str, tuple[str, str]] = {  # key -> (中文, English)
     "db_write_busy": ("另一个写入操作（构建、导入或撤销）正在进行，等待 {s} 秒后仍未完成，未做任何更改。",
                       "Another write (build, upload or undo) is in progress and did not finish within {s} s; "
                       "nothing was changed."),
+    "db_unreachable": ("无法连接 PostgreSQL 数据库：{url}（{error}）。请检查设置 database_url 和数据库服务器。",
+                       "Cannot reach the PostgreSQL database: {url} ({error}). Check the database_url setting and "
+                       "the server."),
+    "cli_migrated": ("已应用迁移：{numbers}（数据库：{where}）", "Migrations applied: {numbers} (database: {where})"),
+    "cli_migrate_none": ("数据库已是最新结构（{where}）", "The database schema is up to date ({where})"),
     "cli_views_format": ("--views 应为逗号分隔的视图编号，如 1,3,4：{got}", "--views takes comma-separated view ids, "
                          "e.g. 1,3,4: {got}"),
     "cli_views_empty": ("--views 为空", "--views lists no view ids"),

@@ -22,6 +22,9 @@ class Setting:
 SETTINGS: tuple[Setting, ...] = (
     Setting("db_path", str(DATA / "aid.duckdb"),
             "DuckDB file the app reads and the loaders write (built from data/plans/ on first run)."),
+    Setting("database_url", "",
+            "PostgreSQL URL (postgresql://user:pass@host:5432/aid?sslmode=require) for a store shared by several app "
+            "servers; empty: the DuckDB file db_path. Keep the password in secrets.toml; it is never logged."),
     Setting("plans_dir", str(PLANS),
             "Folder of plan texts (*.txt) with their metadata sidecars (*.json)."),
     Setting("uploader_password", "",

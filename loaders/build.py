@@ -140,11 +140,7 @@ def extract_tasks(plans: list[Plan]) -> pd.DataFrame:
 def _insert(con: duckdb.DuckDBPyConnection, table: str, df: pd.DataFrame) -> None:
     if df.empty:
         return
-    cols = [r[0] for r in con.execute(f"DESCRIBE {table}").fetchall()]
-    df = df.reindex(columns=cols)
-    con.register("_rows", df)
-    con.execute(f"INSERT INTO {table} SELECT * FROM _rows")
-    con.unregister("_rows")
+    db.insert_frame(con, table, df.reindex(columns=db.columns(con, table)))
 
 
 def write_reference(con: duckdb.DuckDBPyConnection, periods: list[str]) -> None:
@@ -209,10 +205,28 @@ def _check_dictionary_coverage(figures: pd.DataFrame) -> None:
         raise PlanError("plan_dictionary", regions=sorted(unknown_r), metrics=sorted(unknown_m))
 
 
-def ensure_database(path: str | Path | None = None) -> Path:
+def ensure_database(path: str | Path | None = None) -> Path | str:
     """Builds the database on first run, or rebuilds a file from an older schema (the app calls this on every
     run; the version is read once per file snapshot). Rebuilds carry uploads, views and reviews over."""
-    p = db.db_path(path)
+    loc = db.location(path)
+    if isinstance(loc, str):  # PostgreSQL: migrations instead of rebuilds; built once when it holds no plans
+        from store import pg
+
+        pg.ensure_schema(loc)
+        if _CHECKED.get(loc) is None:
+            con = db.open_read(loc)
+            try:
+                row = con.execute("SELECT value FROM build_info WHERE key = 'schema_version'").fetchone()
+            finally:
+                con.close()
+            if row is None or row[0] != db.SCHEMA_VERSION:  # never built, or reference rows from an older build
+                build(loc)
+            elif not _cells_ready(loc):
+                with db.write_transaction(loc):
+                    pass  # a database from before the aggregated cells: the write fills them (store/cells.py)
+            _CHECKED[loc] = ("built",)
+        return loc
+    p = loc
     if not p.exists():
         with db.writer_lock(p):
             if p.exists():  # another process built it while we waited

@@ -93,12 +93,7 @@ def _ensure_period(con, period: str) -> None:
     if con.execute("SELECT 1 FROM periods WHERE period = ?", [period]).fetchone() is None:
         frame = d.periods_frame([period])
         row = frame[frame["period"] == period]
-        cols = [r[0] for r in con.execute("DESCRIBE periods").fetchall() if r[0] in row.columns]
-        con.register("_period", row[cols])
-        try:
-            con.execute(f"INSERT INTO periods ({', '.join(cols)}) SELECT {', '.join(cols)} FROM _period")
-        finally:
-            con.unregister("_period")
+        db.insert_frame(con, "periods", row[[c for c in db.columns(con, "periods") if c in row.columns]])
 
 
 def decide(plan_id: str, span_start: int, span_end: int, decision: str, reviewer: str,

@@ -88,9 +88,11 @@ def parts_against_totals(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
 def stated_ratios(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
     """A stated ratio (是“十一五”期间的6倍多) against the ratio of the two periods' stated funding totals."""
     df = con.execute("""
-        WITH tot AS (
-            SELECT region_id, period, arg_min(value_base, plan_id) AS v, arg_min(figure_id, plan_id) AS id
-            FROM figures WHERE source_kind = 'plan' AND metric_id = 'aid_funding' GROUP BY region_id, period)
+        WITH ranked AS (  -- per region and period, the funding total of the first plan (by id) stating it
+            SELECT region_id, period, value_base, figure_id,
+                   row_number() OVER (PARTITION BY region_id, period ORDER BY plan_id, figure_id) AS rn
+            FROM figures WHERE source_kind = 'plan' AND metric_id = 'aid_funding'),
+        tot AS (SELECT region_id, period, value_base AS v, figure_id AS id FROM ranked WHERE rn = 1)
         SELECT r.figure_id, r.plan_id, r.period, r.ref_period, r.region_id, r.value, r.qualifier, r.number_text,
                a.v AS now, a.id AS now_id, b.v AS then_, b.id AS then_id
         FROM figures r
@@ -121,14 +123,15 @@ def cross_plan_agreement(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
     """The same period, region and metric stated by two plans must agree (e.g. 十一五末 member cities)."""
     df = con.execute("""
         SELECT period, region_id, metric_id,
-               list(DISTINCT plan_id ORDER BY plan_id) AS plans, min(value_base) AS lo, max(value_base) AS hi,
-               string_agg(figure_id, ',' ORDER BY figure_id) AS ids, string_agg(number_text, ' / ') AS texts
+               string_agg(DISTINCT plan_id, ',' ORDER BY plan_id) AS plans, min(value_base) AS lo,
+               max(value_base) AS hi, string_agg(figure_id, ',' ORDER BY figure_id) AS ids,
+               string_agg(number_text, ' / ' ORDER BY figure_id) AS texts
         FROM figures WHERE source_kind = 'plan'
         GROUP BY period, region_id, metric_id HAVING count(DISTINCT plan_id) > 1""").df()
-    rows = [dict(check="cross_plan", plan_id=",".join(r.plans), period=r.period, region_id=r.region_id,
+    rows = [dict(check="cross_plan", plan_id=r.plans, period=r.period, region_id=r.region_id,
                  metric_id=r.metric_id, stated=r.lo, stated_text=r.texts, computed=r.hi, low=r.lo, high=r.hi,
                  status="pass" if r.lo == r.hi else "fail",
-                 detail=f"{len(r.plans)}份规划对同一数字的表述: {r.texts}", figure_ids=r.ids)
+                 detail=f"{len(r.plans.split(','))}份规划对同一数字的表述: {r.texts}", figure_ids=r.ids)
             for r in df.itertuples()]
     return pd.DataFrame(rows, columns=COLUMNS)
 

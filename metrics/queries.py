@@ -7,6 +7,7 @@ import pandas as pd
 from common import dictionaries as d
 from common.numbers import APPROX, AT_LEAST
 from store import cells as cell_tables
+from store import db
 
 # region roles and headline metrics are data (regions.csv `role`, metrics.csv `headline`), read once here
 TOTAL_REGION = d.regions_with_role("total")[0]
@@ -25,13 +26,17 @@ def _df(con: duckdb.DuckDBPyConnection, sql: str, params: list | None = None) ->
 
 
 def hide_unreviewed(con: duckdb.DuckDBPyConnection, hide: bool = True) -> None:
-    """Every query on this connection leaves out figures nobody has reviewed yet (v_figures reads the variable)."""
-    con.execute("SET VARIABLE hide_unreviewed = ?", [bool(hide)])
+    """Every query on this connection leaves out figures nobody has reviewed yet (v_figures reads the session value:
+    a DuckDB variable, a PostgreSQL setting that a pooled connection forgets when it goes back)."""
+    if db.engine_of(con) == "postgres":
+        con.execute("SELECT set_config('aid.hide_unreviewed', ?, false)", ["on" if hide else "off"])
+    else:
+        con.execute("SET VARIABLE hide_unreviewed = ?", [bool(hide)])
 
 
-# which stored cells a connection reads (store/cells.py scopes): the same switch v_figures reads
-_SCOPE_SQL = ("(CASE WHEN coalesce(TRY_CAST(getvariable('hide_unreviewed') AS BOOLEAN), false) "
-              "THEN 'reviewed' ELSE 'all' END)")
+# which stored cells a connection reads (store/cells.py scopes): the same switch v_figures reads, per engine
+def _scope_sql(con) -> str:
+    return f"(CASE WHEN {db.HIDE_UNREVIEWED_SQL[db.engine_of(con)]} THEN 'reviewed' ELSE 'all' END)"
 
 
 def _recipient(role_column: str) -> str:
@@ -55,9 +60,9 @@ def _present(con, column: str, params: list, metric_id=None) -> str:
     if not cell_tables.ready(con):
         return f"SELECT {column} FROM v_figures WHERE 1=1" + _in("metric_id", metric_id, params)
     if column == "five_year":
-        return (f"SELECT p.five_year FROM cells c JOIN periods p ON p.period = c.period WHERE c.scope = {_SCOPE_SQL}"
+        return (f"SELECT p.five_year FROM cells c JOIN periods p ON p.period = c.period WHERE c.scope = {_scope_sql(con)}"
                 + _in("c.metric_id", metric_id, params))
-    return f"SELECT c.{column} FROM cells c WHERE c.scope = {_SCOPE_SQL}" + _in("c.metric_id", metric_id, params)
+    return f"SELECT c.{column} FROM cells c WHERE c.scope = {_scope_sql(con)}" + _in("c.metric_id", metric_id, params)
 
 
 def periods(con, with_figures: bool = True) -> pd.DataFrame:
@@ -145,7 +150,7 @@ def cells(con, metric_id: str | None = None, periods: list[str] | None = None, r
         FROM cells c JOIN metrics m ON m.metric_id = c.metric_id
         LEFT JOIN regions r ON r.region_id = c.region_id
         LEFT JOIN periods p ON p.period = c.period
-        WHERE c.scope = {_SCOPE_SQL} {where}
+        WHERE c.scope = {_scope_sql(con)} {where}
         ORDER BY period_sort, region_sort, metric_sort, c.period, c.region_id, c.metric_id""", params)
     df["others_text"] = df["others_text"].fillna("")
     return df
@@ -341,7 +346,7 @@ def period_cells(con, metric_id: str | None = None, periods: list[str] | None = 
         JOIN periods p ON p.period = t.period
         JOIN regions r ON r.region_id = t.region_id
         JOIN metrics m ON m.metric_id = t.metric_id
-        WHERE t.scope = {_SCOPE_SQL} {where}
+        WHERE t.scope = {_scope_sql(con)} {where}
         ORDER BY p.sort, r.sort, m.sort, t.period, t.region_id, t.metric_id""", params)
     return _period_frame(df)
 
@@ -685,7 +690,7 @@ def tasks_by_type(con, plan_id: str | None = None) -> pd.DataFrame:
     return _df(con, f"""SELECT plan_id, coalesce(task_type, '—') AS task_type,
                                count(DISTINCT task_no) AS tasks, count(*) AS assignments
                         FROM tasks WHERE 1=1 {_task_where(plan_id, params)}
-                        GROUP BY ALL ORDER BY plan_id, min(span_start)""", params)
+                        GROUP BY plan_id, coalesce(task_type, '—') ORDER BY plan_id, min(span_start)""", params)
 
 
 def tasks_by_section(con, plan_id: str | None = None) -> pd.DataFrame:
@@ -693,13 +698,13 @@ def tasks_by_section(con, plan_id: str | None = None) -> pd.DataFrame:
     return _df(con, f"""SELECT plan_id, split_part(section, ' > ', 2) AS section,
                                count(DISTINCT task_no) AS tasks, count(*) AS assignments
                         FROM tasks WHERE 1=1 {_task_where(plan_id, params)}
-                        GROUP BY ALL ORDER BY plan_id, min(span_start)""", params)
+                        GROUP BY plan_id, split_part(section, ' > ', 2) ORDER BY plan_id, min(span_start)""", params)
 
 
 def tasks_by_unit(con, plan_id: str | None = None) -> pd.DataFrame:
     """Which units carry most tasks: as lead (listed first) and in total."""
     params: list = []
-    return _df(con, f"""SELECT coalesce(unit, '（未列明）') AS unit, any_value(unit_city) AS unit_city,
+    return _df(con, f"""SELECT coalesce(unit, '（未列明）') AS unit, min(unit_city) AS unit_city,
                                count(DISTINCT plan_id || task_no) AS tasks,
                                count(DISTINCT CASE WHEN unit_order = 1 THEN plan_id || task_no END) AS lead_tasks
                         FROM tasks WHERE 1=1 {_task_where(plan_id, params)}
@@ -714,8 +719,7 @@ def tasks_list(con, plan_id: str | None = None, search: str | None = None) -> pd
         where += " AND (text ILIKE ? OR unit ILIKE ? OR section ILIKE ? OR task_type ILIKE ?)"
         params.extend([f"%{search}%"] * 4)
     return _df(con, f"""
-        SELECT plan_id, task_no, any_value(task_type) AS task_type, any_value(section) AS section,
-               any_value(text) AS text,
+        SELECT plan_id, task_no, min(task_type) AS task_type, min(section) AS section, min(text) AS text,
                string_agg(coalesce(unit, ''), '、' ORDER BY unit_order) AS units,
                count(DISTINCT unit) AS n_units, min(span_start) AS span_start
         FROM tasks WHERE plan_id || task_no IN (SELECT plan_id || task_no FROM tasks WHERE 1=1 {where})

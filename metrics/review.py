@@ -13,7 +13,7 @@ _IN_QUEUE = "(f.plan_id IN (SELECT plan_id FROM plans WHERE review = 'pending') 
 def review_plans(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
     """Plans in the queue with how many of their figures are in each status, pending plans first."""
     return con.execute(f"""
-        SELECT f.plan_id, any_value(p.title) AS title, any_value(p.review) AS review,
+        SELECT f.plan_id, min(p.title) AS title, min(p.review) AS review,
                count(*) FILTER (WHERE review_status = 'extracted') AS extracted,
                count(*) FILTER (WHERE review_status = 'confirmed') AS confirmed,
                count(*) FILTER (WHERE review_status = 'corrected') AS corrected,
@@ -21,7 +21,7 @@ def review_plans(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
                count(*) AS figures
         FROM v_figures_all f JOIN plans p USING (plan_id)
         WHERE f.source_kind = 'plan' AND {_IN_QUEUE}
-        GROUP BY f.plan_id ORDER BY any_value(p.review) = 'pending' DESC, f.plan_id""").df()
+        GROUP BY f.plan_id ORDER BY coalesce(min(p.review), '') = 'pending' DESC, f.plan_id""").df()
 
 
 def review_queue(con: duckdb.DuckDBPyConnection, plan_id: str | None = None,
@@ -62,14 +62,16 @@ def orphan_decisions(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
     """Latest decisions whose span no longer holds a figure (the text or the extraction changed since): they
     apply to nothing until the figure is back at that span, so the page and the command line list them."""
     return con.execute("""
-        SELECT r.plan_id, r.span_start, r.span_end, r.decision, r.reviewer, r.decided_at, r.number_text, r.note,
-               substr(p.text, r.span_start + 1, r.span_end - r.span_start) AS text_now
-        FROM figure_reviews r LEFT JOIN plans p USING (plan_id)
-        WHERE NOT EXISTS (SELECT 1 FROM figures f WHERE f.source_kind = 'plan' AND f.plan_id = r.plan_id
-                          AND f.span_start = r.span_start AND f.span_end = r.span_end)
-        QUALIFY row_number() OVER (PARTITION BY r.plan_id, r.span_start, r.span_end
-                                   ORDER BY r.decided_at DESC, r.review_id DESC) = 1
-        ORDER BY r.plan_id, r.span_start""").df()
+        SELECT plan_id, span_start, span_end, decision, reviewer, decided_at, number_text, note, text_now FROM (
+            SELECT r.plan_id, r.span_start, r.span_end, r.decision, r.reviewer, r.decided_at, r.number_text, r.note,
+                   substr(p.text, r.span_start + 1, r.span_end - r.span_start) AS text_now,
+                   row_number() OVER (PARTITION BY r.plan_id, r.span_start, r.span_end
+                                      ORDER BY r.decided_at DESC, r.review_id DESC) AS decision_rank
+            FROM figure_reviews r LEFT JOIN plans p USING (plan_id)
+            WHERE NOT EXISTS (SELECT 1 FROM figures f WHERE f.source_kind = 'plan' AND f.plan_id = r.plan_id
+                              AND f.span_start = r.span_start AND f.span_end = r.span_end)) latest
+        WHERE decision_rank = 1
+        ORDER BY plan_id, span_start""").df()
 
 
 def split_quote(row: dict | pd.Series) -> tuple[str, str, str]:

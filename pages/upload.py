@@ -32,7 +32,7 @@ def _say(exc: Exception) -> str:
 
 def _preview(data: bytes, name: str):
     """Reading and validation are the slow part; keep the result for this file and this database snapshot."""
-    path = str(db.db_path())
+    path = str(db.location())
     key = (name, len(data), hashlib.sha256(data).hexdigest(), db.snapshot_token(path))
     cached = st.session_state.get("_upload_preview")
     if cached and cached[0] == key:

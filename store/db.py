@@ -1,4 +1,8 @@
-"""The DuckDB file: schema, read connections, and copy-on-write writes swapped in atomically.
+"""The store: schema and migrations, read connections and write transactions, on the DuckDB file (default) or on
+PostgreSQL when the setting database_url is set (store/pg.py, through store/engine.py); callers pass a path, a URL
+or nothing (the settings decide) and never see which engine runs.
+
+On DuckDB, writes are copy-on-write and swapped in atomically.
 
 Why copy-on-write: DuckDB lets one process write a file, and a process holding it read-only blocks
 writers. The app keeps read-only connections open, so no writer ever opens the live file. A writer
@@ -13,6 +17,7 @@ import os
 import shutil
 import time
 from contextlib import contextmanager
+from datetime import datetime
 from pathlib import Path
 from typing import Callable, Iterator
 
@@ -20,7 +25,7 @@ import duckdb
 
 from common import settings
 from common.messages import CodedError
-from store import cells
+from store import cells, engine
 
 SCHEMA_VERSION = "3"  # 2: periods.five_year / dashboard, regions.role; 3: plans.review, figure_reviews
 
@@ -203,57 +208,95 @@ CREATE TABLE IF NOT EXISTS saved_views (
 # the uploaded rows of `figures`.
 USER_TABLES: tuple[str, ...] = ("batches", "supersessions", "assertions", "saved_views", "figure_reviews")
 
-# columns added to tables after their first release: a file from an older build gains them on its next write
-MIGRATIONS_SQL = """
+# Numbered schema migrations, recorded in schema_migrations as they are applied. Each is idempotent (IF NOT
+# EXISTS), so a database from before the table existed (schema v1..v3) runs them all and upgrades in place.
+# (number, name, SQL for both engines, extra SQL for PostgreSQL only)
+MIGRATIONS: tuple[tuple[int, str, str, str], ...] = (
+    (1, "base tables", SCHEMA_SQL, ""),
+    (2, "columns added after the first release", """
 ALTER TABLE plans ADD COLUMN IF NOT EXISTS review VARCHAR;
-"""
+ALTER TABLE periods ADD COLUMN IF NOT EXISTS five_year VARCHAR;
+ALTER TABLE periods ADD COLUMN IF NOT EXISTS dashboard BOOLEAN;
+ALTER TABLE regions ADD COLUMN IF NOT EXISTS role VARCHAR;
+ALTER TABLE figures ADD COLUMN IF NOT EXISTS time_phrase VARCHAR;
+ALTER TABLE figures ADD COLUMN IF NOT EXISTS place VARCHAR;
+""", ""),
+    (3, "data version row and audit log", """
+CREATE TABLE IF NOT EXISTS data_version (  -- one row, bumped by every write: readers key their caches on it
+    id         INTEGER PRIMARY KEY,
+    version    BIGINT NOT NULL,
+    changed_at TIMESTAMP
+);
+INSERT INTO data_version SELECT 1, 0, NULL WHERE NOT EXISTS (SELECT 1 FROM data_version);
+CREATE TABLE IF NOT EXISTS audit_log (     -- who wrote what through the app (PostgreSQL; DuckDB logs to a file)
+    logged_at TIMESTAMP NOT NULL,
+    person VARCHAR,
+    action VARCHAR NOT NULL,
+    detail VARCHAR
+);
+""", """
+CREATE INDEX IF NOT EXISTS figures_cell ON figures (metric_id, period, region_id);
+CREATE INDEX IF NOT EXISTS figures_span ON figures (plan_id, span_start, span_end);
+CREATE INDEX IF NOT EXISTS figures_batch ON figures (batch_id);
+CREATE INDEX IF NOT EXISTS figures_kind ON figures (source_kind);
+CREATE INDEX IF NOT EXISTS supersessions_batch ON supersessions (batch_id);
+CREATE INDEX IF NOT EXISTS assertions_batch ON assertions (batch_id);
+CREATE INDEX IF NOT EXISTS figure_reviews_span ON figure_reviews (plan_id, span_start, span_end);
+"""),
+)
+LATEST_MIGRATION = MIGRATIONS[-1][0]
 
-VIEWS_SQL = """
+# every column of figures, in table order: the views list them (portable SQL has no `* REPLACE` / `BY NAME`)
+FIGURE_COLUMNS: tuple[str, ...] = (
+    "figure_id", "source_kind", "plan_id", "batch_id", "upload_file", "sheet", "row_number", "period", "year",
+    "region_id", "metric_id", "value", "unit", "qualifier", "value_base", "base_unit", "number_text", "section",
+    "quote", "quote_start", "quote_end", "span_start", "span_end", "ref_period", "note", "time_phrase", "place")
+# what a correction replaces: column -> the condition under which the decision's value wins
+_CORRECTED = {
+    "period": "d.decision = 'corrected' AND d.period IS NOT NULL",
+    "region_id": "d.decision = 'corrected' AND d.region_id IS NOT NULL",
+    "metric_id": "d.decision = 'corrected' AND d.metric_id IS NOT NULL",
+    **{c: "d.decision = 'corrected' AND d.value IS NOT NULL"
+       for c in ("value", "unit", "qualifier", "value_base", "base_unit", "number_text")},
+}
+_EXTRACTED = """f.period AS extracted_period, f.region_id AS extracted_region_id, f.metric_id AS extracted_metric_id,
+           f.value AS extracted_value, f.unit AS extracted_unit, f.qualifier AS extracted_qualifier,
+           f.number_text AS extracted_number_text"""
+_UNDECIDED_COLS = ", ".join(f"f.{c}" for c in FIGURE_COLUMNS)
+_DECIDED_COLS = ",\n           ".join(
+    f"CASE WHEN {_CORRECTED[c]} THEN d.{c} ELSE f.{c} END AS {c}" if c in _CORRECTED else f"f.{c}"
+    for c in FIGURE_COLUMNS)
+
+# Portable SQL (both engines): window-function subquery instead of QUALIFY, explicit columns instead of BY NAME.
+VIEWS_SQL = f"""
 -- every current figure with staff review decisions applied (the latest decision per plan span): a corrected
 -- figure carries the corrected values, keeps its quote and offsets, and says who corrected it and when;
 -- review_status: extracted (a pending plan's figure nobody decided on) | confirmed | corrected | rejected |
 -- reviewed (plans without review and uploads)
-CREATE OR REPLACE VIEW v_figures_all AS
+CREATE VIEW v_figures_all AS
 -- d is read twice; NOT MATERIALIZED keeps a reader's filter (region, metric, period) reaching the figures scan
--- (materialized, a filtered read at 1M figures cost ~5x more: store/cells.py refreshes read a pair at a time)
 WITH d AS NOT MATERIALIZED (
-    SELECT * FROM figure_reviews
-    QUALIFY row_number() OVER (PARTITION BY plan_id, span_start, span_end
-                               ORDER BY decided_at DESC, review_id DESC) = 1
+    SELECT * FROM (
+        SELECT r.*, row_number() OVER (PARTITION BY r.plan_id, r.span_start, r.span_end
+                                       ORDER BY r.decided_at DESC, r.review_id DESC) AS decision_rank
+        FROM figure_reviews r) ranked
+    WHERE decision_rank = 1
 ), f AS (
     -- figures nobody decided on, as stored (kept apart so filters reach the figures scan)
-    SELECT f.*,
+    SELECT {_UNDECIDED_COLS},
            CASE WHEN f.source_kind = 'plan' AND f.plan_id IN (SELECT plan_id FROM plans WHERE review = 'pending')
                 THEN 'extracted' ELSE 'reviewed' END AS review_status,
-           NULL::VARCHAR AS reviewer, NULL::TIMESTAMP AS reviewed_at, NULL::VARCHAR AS review_note,
-           f.period AS extracted_period, f.region_id AS extracted_region_id, f.metric_id AS extracted_metric_id,
-           f.value AS extracted_value, f.unit AS extracted_unit, f.qualifier AS extracted_qualifier,
-           f.number_text AS extracted_number_text
+           CAST(NULL AS VARCHAR) AS reviewer, CAST(NULL AS TIMESTAMP) AS reviewed_at,
+           CAST(NULL AS VARCHAR) AS review_note,
+           {_EXTRACTED}
     FROM figures f
     LEFT JOIN d ON d.plan_id = f.plan_id AND d.span_start = f.span_start AND d.span_end = f.span_end
     WHERE d.plan_id IS NULL
-    UNION ALL BY NAME
+    UNION ALL
     -- figures with a decision: a correction's values replace the extracted ones
-    SELECT f.* REPLACE (
-               CASE WHEN d.decision = 'corrected' THEN coalesce(d.period, f.period) ELSE f.period END AS period,
-               CASE WHEN d.decision = 'corrected' THEN coalesce(d.region_id, f.region_id) ELSE f.region_id END
-                   AS region_id,
-               CASE WHEN d.decision = 'corrected' THEN coalesce(d.metric_id, f.metric_id) ELSE f.metric_id END
-                   AS metric_id,
-               CASE WHEN d.decision = 'corrected' AND d.value IS NOT NULL THEN d.value ELSE f.value END AS value,
-               CASE WHEN d.decision = 'corrected' AND d.value IS NOT NULL THEN d.unit ELSE f.unit END AS unit,
-               CASE WHEN d.decision = 'corrected' AND d.value IS NOT NULL THEN d.qualifier ELSE f.qualifier END
-                   AS qualifier,
-               CASE WHEN d.decision = 'corrected' AND d.value IS NOT NULL THEN d.value_base ELSE f.value_base END
-                   AS value_base,
-               CASE WHEN d.decision = 'corrected' AND d.value IS NOT NULL THEN d.base_unit ELSE f.base_unit END
-                   AS base_unit,
-               CASE WHEN d.decision = 'corrected' AND d.value IS NOT NULL THEN d.number_text ELSE f.number_text END
-                   AS number_text),
+    SELECT {_DECIDED_COLS},
            d.decision AS review_status, d.reviewer, d.decided_at AS reviewed_at, d.note AS review_note,
-           f.period AS extracted_period, f.region_id AS extracted_region_id, f.metric_id AS extracted_metric_id,
-           f.value AS extracted_value, f.unit AS extracted_unit, f.qualifier AS extracted_qualifier,
-           f.number_text AS extracted_number_text
+           {_EXTRACTED}
     FROM figures f
     JOIN d ON f.source_kind = 'plan' AND d.plan_id = f.plan_id AND d.span_start = f.span_start
           AND d.span_end = f.span_end
@@ -276,13 +319,28 @@ WHERE f.figure_id NOT IN (SELECT s.figure_id FROM supersessions s JOIN batches b
        OR f.figure_id IN (SELECT a.figure_id FROM assertions a JOIN batches b USING (batch_id)
                           WHERE b.undone_at IS NULL));
 
--- what the dashboard charts: rejected figures never; unreviewed ones unless a reader's connection set
--- the variable hide_unreviewed (metrics.queries.hide_unreviewed)
-CREATE OR REPLACE VIEW v_figures AS
+-- what the dashboard charts: rejected figures never; unreviewed ones unless the reader's session says to hide
+-- them (metrics.queries.hide_unreviewed sets it; each engine keeps session values its own way)
+CREATE VIEW v_figures AS
 SELECT * FROM v_figures_all
 WHERE review_status <> 'rejected'
-  AND NOT (review_status = 'extracted' AND coalesce(TRY_CAST(getvariable('hide_unreviewed') AS BOOLEAN), false));
+  AND NOT (review_status = 'extracted' AND {{hide_unreviewed}});
 """
+# the session value v_figures reads: a DuckDB variable, a PostgreSQL custom setting (reset when a pooled
+# connection goes back to the pool)
+HIDE_UNREVIEWED_SQL = {
+    "duckdb": "coalesce(TRY_CAST(getvariable('hide_unreviewed') AS BOOLEAN), false)",
+    "postgres": "coalesce(current_setting('aid.hide_unreviewed', true), '') = 'on'",
+}
+
+
+def views_sql(engine: str) -> str:
+    sql = VIEWS_SQL.replace("{hide_unreviewed}", HIDE_UNREVIEWED_SQL[engine])
+    if engine == "duckdb":
+        return sql.replace("CREATE VIEW", "CREATE OR REPLACE VIEW")
+    # PostgreSQL cannot replace a view whose columns changed (a migration added one): drop and create
+    return "DROP VIEW IF EXISTS v_figures, v_figures_all CASCADE;\n" + sql
+
 
 class DatabaseBusy(CodedError, RuntimeError):
     """Another writer (or a foreign process) holds the database; nothing was changed."""
@@ -290,6 +348,10 @@ class DatabaseBusy(CodedError, RuntimeError):
 
 class DatabaseMissing(CodedError, RuntimeError):
     """The database file does not exist yet."""
+
+
+class DatabaseUnreachable(DatabaseMissing):
+    """The PostgreSQL server did not answer (the URL is shown without its password); nothing was changed."""
 
 
 class DiskFull(RuntimeError):
@@ -307,34 +369,139 @@ class DiskFull(RuntimeError):
         return text(self.code, lang, **self.params)
 
 
+# what either engine raises for a statement that failed (the write was rolled back or never swapped in)
+ENGINE_ERRORS: tuple[type[Exception], ...] = (duckdb.Error, engine.Error)
 # what a failed write raises (the live file is unchanged in every case)
 WRITE_ERRORS: tuple[type[Exception], ...] = (DatabaseBusy, DatabaseMissing, DiskFull)
 # free space kept beyond the copy itself (DuckDB's WAL and checkpoint need room too)
 DISK_MARGIN_MB = 16
 
 
+def database_url() -> str:
+    """The PostgreSQL URL from settings (database_url), or "" for the DuckDB file."""
+    return settings.get("database_url").strip()
+
+
+def location(path: str | os.PathLike | None = None) -> Path | str:
+    """Where the store lives: a PostgreSQL URL (str) or a DuckDB file (Path). An explicit path or URL wins over
+    the settings; without one, database_url when set (then no DuckDB file is ever opened), else db_path."""
+    if path is not None:
+        return str(path) if engine.is_url(str(path)) else Path(path)
+    url = database_url()
+    return url if url else Path(settings.get("db_path"))
+
+
+def is_postgres(path: str | os.PathLike | None = None) -> bool:
+    return isinstance(location(path), str)
+
+
 def db_path(path: str | os.PathLike | None = None) -> Path:
     return Path(path) if path is not None else Path(settings.get("db_path"))
 
 
-def create_schema(con: duckdb.DuckDBPyConnection) -> None:
-    con.execute(SCHEMA_SQL)
-    con.execute(MIGRATIONS_SQL)
-    con.execute(VIEWS_SQL)
+def engine_of(con) -> str:
+    return "postgres" if isinstance(con, engine.Connection) else "duckdb"
 
 
-def snapshot_token(path: str | os.PathLike | None = None) -> tuple[int, int, int] | None:
-    """Changes whenever a writer swaps in a new file; readers use it to know when to reconnect."""
+def columns(con, table: str) -> list[str]:
+    """A table's columns in order, on either engine (DuckDB's DESCRIBE is not portable)."""
+    schema = "current_schema()" if engine_of(con) == "postgres" else "'main'"
+    return [r[0] for r in con.execute(
+        f"SELECT column_name FROM information_schema.columns WHERE table_schema = {schema} AND table_name = ? "
+        "ORDER BY ordinal_position", [table]).fetchall()]
+
+
+def insert_frame(con, table: str, df) -> None:
+    """Appends a DataFrame's rows to a table, columns by name (DuckDB scans the frame; PostgreSQL COPYs it)."""
+    if len(df) == 0:
+        return
+    if engine_of(con) == "postgres":
+        con.insert_frame(table, df)
+        return
+    cols = ", ".join(df.columns)
+    con.register("_insert_rows", df)
     try:
-        st = os.stat(db_path(path))
+        con.execute(f"INSERT INTO {table} ({cols}) SELECT {cols} FROM _insert_rows")
+    finally:
+        con.unregister("_insert_rows")
+
+
+MIGRATIONS_TABLE_SQL = """CREATE TABLE IF NOT EXISTS schema_migrations (
+    version    INTEGER PRIMARY KEY,
+    name       VARCHAR NOT NULL,
+    applied_at TIMESTAMP NOT NULL
+)"""
+
+
+def create_schema(con: duckdb.DuckDBPyConnection) -> list[int]:
+    """Brings a DuckDB file to the current schema: base tables, the migrations it lacks (recorded), views.
+    Returns the numbers of the migrations applied now."""
+    con.execute(MIGRATIONS_TABLE_SQL)
+    done = {r[0] for r in con.execute("SELECT version FROM schema_migrations").fetchall()}
+    applied = []
+    for number, name, sql, _pg_only in MIGRATIONS:
+        # every migration is idempotent and cheap on a private copy: run them all, so a file whose tables were
+        # changed behind the record's back still gains what is missing; record the new ones
+        con.execute(sql)
+        if number not in done:
+            con.execute("INSERT INTO schema_migrations VALUES (?, ?, ?)", [number, name, datetime.now()])
+            applied.append(number)
+    con.execute(views_sql("duckdb"))
+    return applied
+
+
+def bump_version(con) -> None:
+    """Every write moves the data version on; readers on PostgreSQL key their caches on it."""
+    con.execute("UPDATE data_version SET version = version + 1, changed_at = ? WHERE id = 1", [datetime.now()])
+
+
+def migrate(path: str | os.PathLike | None = None) -> list[int]:
+    """Applies the migrations the store lacks (`python -m loaders migrate`); returns their numbers."""
+    loc = location(path)
+    if isinstance(loc, str):
+        from store import pg
+
+        return pg.migrate(loc)
+    before = _applied(loc)
+    with write_transaction(loc):
+        pass  # a DuckDB write brings the copy to the current schema before anything else
+    return sorted(_applied(loc) - before)
+
+
+def _applied(path: Path) -> set[int]:
+    con = open_read(path)
+    try:
+        return {r[0] for r in con.execute("SELECT version FROM schema_migrations").fetchall()}
+    except duckdb.CatalogException:  # a file from before numbered migrations
+        return set()
+    finally:
+        con.close()
+
+
+def snapshot_token(path: str | os.PathLike | None = None) -> tuple | None:
+    """Changes whenever a writer commits; readers use it to know when to reconnect or drop cached results.
+    DuckDB: the live file's identity (a writer swaps in a new file); PostgreSQL: the data-version row."""
+    loc = location(path)
+    if isinstance(loc, str):
+        from store import pg
+
+        return pg.snapshot_token(loc)
+    try:
+        st = os.stat(loc)
     except FileNotFoundError:
         return None
     return (st.st_ino, st.st_mtime_ns, st.st_size)
 
 
 def open_read(path: str | os.PathLike | None = None, retries: int = 20) -> duckdb.DuckDBPyConnection:
-    """A read-only connection to the live file; waits briefly if a foreign process holds a write lock."""
-    p = db_path(path)
+    """A read-only connection to the live file (waits briefly if a foreign process holds a write lock), or a
+    pooled PostgreSQL session; close it after use."""
+    loc = location(path)
+    if isinstance(loc, str):
+        from store import pg
+
+        return pg.open_read(loc)
+    p = loc
     if not p.exists():
         raise DatabaseMissing("db_missing", path=p)
     last: Exception | None = None
@@ -434,9 +601,17 @@ def write_transaction(path: str | os.PathLike | None = None,
                       timeout: float | None = None) -> Iterator[duckdb.DuckDBPyConnection]:
     """Yields a read-write connection to a private copy; on success the copy replaces the live file.
 
-    On any exception the copy is discarded and the live file is exactly as before.
+    On any exception the copy is discarded and the live file is exactly as before. On PostgreSQL: one real
+    transaction on the changed rows (store.pg.write_transaction).
     """
-    live = db_path(path)
+    loc = location(path)
+    if isinstance(loc, str):
+        from store import pg
+
+        with pg.write_transaction(loc, timeout) as con:
+            yield con
+        return
+    live = loc
     with writer_lock(live, timeout):
         if not live.exists():
             raise DatabaseMissing("db_missing", path=live)
@@ -450,6 +625,7 @@ def write_transaction(path: str | os.PathLike | None = None,
             cells.ensure(con)  # ... and its aggregated cells (the write then refreshes what it changes)
             con.execute("BEGIN TRANSACTION")
             yield con
+            bump_version(con)
             con.execute("COMMIT")
             _finish(con, tmp, live)
         except BaseException:
@@ -462,9 +638,14 @@ def replace_database(build: Callable[[duckdb.DuckDBPyConnection, duckdb.DuckDBPy
     """Builds a new file from scratch with build(new_con, old_con_or_None) and swaps it in atomically.
 
     Rows of user tables (uploads, saved views) are copied from the old file first, so a rebuild loses
-    nothing people entered.
+    nothing people entered. On PostgreSQL: one transaction replacing the plan rows (store.pg.replace_plans).
     """
-    live = db_path(path)
+    loc = location(path)
+    if isinstance(loc, str):
+        from store import pg
+
+        return pg.replace_plans(build, loc, timeout)
+    live = loc
     with writer_lock(live, timeout):
         remove_stale_copies(live)
         check_free_space(live)

@@ -2,15 +2,18 @@
 make_app(), one factory for every AppTest of the real app with its database and settings."""
 from __future__ import annotations
 
+import os
 import shutil
 from pathlib import Path
 
+import pg_server as pg
 import pytest
 from streamlit.testing.v1 import AppTest
 
 from common.pages import page as catalogue_page
 from common.settings import SETTINGS
 from loaders.build import build
+from store import engine as sql_engine
 
 ROOT = Path(__file__).resolve().parent.parent
 APP = str(ROOT / "app.py")
@@ -27,9 +30,64 @@ def built(tmp_path_factory) -> Path:
     return path
 
 
+def pytest_generate_tests(metafunc):
+    """A test module with ENGINES = ("duckdb", "postgres") runs its `path` tests once per engine."""
+    engines = getattr(metafunc.module, "ENGINES", None)
+    if engines and "store_engine" in metafunc.fixturenames:
+        metafunc.parametrize("store_engine", engines)
+
+
 @pytest.fixture
-def path(built, tmp_path) -> Path:
-    """A private copy of the built database that a test may write."""
+def store_engine() -> str:
+    return "duckdb"
+
+
+@pytest.fixture(scope="session")
+def pg_server():
+    """A PostgreSQL server URL (maintenance database): AID_TEST_DATABASE_URL (CI starts one), else a throwaway server
+    started here with initdb/pg_ctl on a unix socket in a temp dir."""
+    url = os.environ.get(pg.ENV)
+    if url:
+        yield url
+        return
+    if not pg.available():
+        pytest.skip("PostgreSQL binaries (initdb, pg_ctl) are not installed and AID_TEST_DATABASE_URL is unset")
+    server = pg.Server()
+    try:
+        yield server.url
+    finally:
+        sql_engine.close_pools()
+        server.stop()
+
+
+@pytest.fixture(scope="session")
+def built_pg(pg_server) -> str:
+    """The five plans built into a PostgreSQL database once per session; tests get copies (CREATE DATABASE
+    ... TEMPLATE), never this one."""
+    url = pg.create_database(pg_server, prefix="aid_built")
+    build(url)
+    sql_engine.close_pool(url)  # a template must have no sessions
+    yield url
+    pg.drop_database(pg_server, url)
+
+
+@pytest.fixture
+def pg_path(built_pg, pg_server) -> str:
+    """A fresh PostgreSQL database holding the built plans that a test may write (its URL)."""
+    url = pg.create_database(pg_server, template=pg.database_name(built_pg))
+    yield url
+    pg.drop_database(pg_server, url)
+
+
+@pytest.fixture
+def path(request, store_engine, tmp_path) -> Path | str:
+    """A private copy of the built database that a test may write: a DuckDB file, or on the postgres engine
+    (modules with ENGINES) a fresh PostgreSQL database's URL."""
+    if store_engine == "postgres":
+        if request.node.get_closest_marker("duckdb_only"):
+            pytest.skip("about the DuckDB file itself")
+        return request.getfixturevalue("pg_path")
+    built = request.getfixturevalue("built")
     p = tmp_path / "t.duckdb"
     shutil.copyfile(built, p)
     return p
@@ -39,7 +97,8 @@ def app_settings(monkeypatch, db: Path, **settings) -> None:
     """Points the app at `db` and sets each setting (name=value) as the environment would; others are cleared."""
     for s in SETTINGS:
         monkeypatch.delenv(s.env, raising=False)
-    values = {**_TEST_DEFAULTS, "db_path": str(db), **{k: str(v) for k, v in settings.items()}}
+    where = {"database_url": db} if sql_engine.is_url(db) else {"db_path": str(db)}  # a PostgreSQL test store
+    values = {**_TEST_DEFAULTS, **where, **{k: str(v) for k, v in settings.items()}}
     for name, value in values.items():
         monkeypatch.setenv(f"AID_{name.upper()}", value)
 

@@ -14,6 +14,7 @@ from outputs.views import list_views, save_view
 from store import db
 
 ROOT = Path(__file__).resolve().parent.parent
+ENGINES = ("duckdb", "postgres")  # every test with `path` runs on both stores
 AID_12 = {"新疆喀什": 92.34, "西藏日喀则": 15.08, "青海果洛": 9.36, "云南四州市": 13.42, "贵州遵义": 1.62, "三峡库区": 3.23}
 AID_11 = {"西藏日喀则": 6.27, "新疆阿克苏": 4.15, "云南四州市": 8.55, "三峡库区": 2.99, "四川都江堰": 82.5}
 PLAN_12 = "上海市对口支援与合作交流“十二五”规划"

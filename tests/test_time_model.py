@@ -14,6 +14,7 @@ from metrics import checks
 from metrics import formatting as fmt
 from metrics import queries as q
 from store import cells
+from store import engine as sql_engine
 
 DALIAN, KARAMAY, AKSU = "liaoning_dalian", "xinjiang_karamay", "xinjiang_aksu"  # no plan funding in 十三五/十四五
 
@@ -41,9 +42,13 @@ def _add(con, period: str, region: str, value_base: float, qualifier: str | None
     cells.refresh(con, [(region, metric)])
 
 
+ENGINES = ("duckdb", "postgres")  # every test with `path` runs on both stores
+
+
 @pytest.fixture
 def con(path):
-    c = duckdb.connect(str(path))
+    """A read-write session on the test's store (figures are added straight into it)."""
+    c = sql_engine.connect_direct(path) if sql_engine.is_url(path) else duckdb.connect(str(path))
     yield c
     c.close()
 

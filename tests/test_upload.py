@@ -16,6 +16,7 @@ from loaders.upload.columns import match_header
 from loaders.upload.read import read_upload
 from store import db
 
+ENGINES = ("duckdb", "postgres")  # every test with `path` runs on both stores
 KASHGAR_12 = ("十二五", "xinjiang_kashgar", "aid_funding")  # a plan figure: 92.34亿元
 
 
@@ -356,6 +357,7 @@ def test_two_commits_at_once_both_land(path, tmp_path):
     assert scalar(path, "SELECT count(*) FROM figures WHERE batch_id NOT IN (SELECT batch_id FROM batches)") == 0
 
 
+@pytest.mark.duckdb_only  # a DuckDB reader keeps its file snapshot; PostgreSQL readers see each commit
 def test_commit_while_app_reader_holds_connection(path, tmp_path):
     reader = db.open_read(path)
     token = db.snapshot_token(path)
@@ -369,6 +371,7 @@ def test_commit_while_app_reader_holds_connection(path, tmp_path):
     assert scalar(path, "SELECT count(*) FROM v_figures WHERE batch_id = ?", [res.batch_id]) == 1
 
 
+@pytest.mark.duckdb_only  # compares the file's bytes; tests/test_pg_store.py checks the rollback on PostgreSQL
 def test_failure_mid_commit_leaves_nothing(path, tmp_path, monkeypatch):
     from loaders.upload import store as commit_mod
 

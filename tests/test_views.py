@@ -20,6 +20,8 @@ from outputs.views import (
 )
 from store import db
 
+ENGINES = ("duckdb", "postgres")  # every test with `path` runs on both stores
+
 FUNDING = {"metric": "aid_funding", "periods": ["十一五", "十二五"],
            "regions": ["xinjiang_kashgar", "tibet_shigatse"], "lang": "zh"}
 

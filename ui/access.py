@@ -186,6 +186,9 @@ def require_write(action: str = "write") -> str:
 
 def record(action: str, detail: str, who: str) -> None:
     """Appends the write to an audit log beside the database (saved views have no column for the person)."""
+    if db.is_postgres():  # no file beside a shared database: the log is a table in it (every server writes it)
+        _record_in_table(action, detail, who)
+        return
     try:
         path = str(db.db_path()) + ".audit.jsonl"
         line = json.dumps({"at": datetime.now().isoformat(timespec="seconds"), "person": who, "action": action,
@@ -206,3 +209,15 @@ def md(value) -> str:
     """User text made inert for st.markdown / st.caption / st.success …: no links, images, HTML or directives."""
     text = " ".join(str(value if value is not None else "").split())
     return _MD_SPECIAL.sub(r"\\\1", text)
+
+
+def _record_in_table(action: str, detail: str, who: str) -> None:
+    try:
+        con = db.open_read()
+        try:
+            con.execute("INSERT INTO audit_log (logged_at, person, action, detail) VALUES (?, ?, ?, ?)",
+                        [datetime.now(), who, action, detail])
+        finally:
+            con.close()
+    except (*db.ENGINE_ERRORS, db.DatabaseMissing):
+        pass  # the write itself succeeded; a failed log line must not turn it into an error

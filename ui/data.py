@@ -51,13 +51,17 @@ def _connect(path: str, token) -> duckdb.DuckDBPyConnection:
 
 
 def _cursor(path: str, token) -> duckdb.DuckDBPyConnection:
+    if db.engine.is_url(path):  # PostgreSQL: a pooled session; each statement sees every committed write
+        return db.open_read(path)
     cur = _connect(path, token).cursor()
     cur.execute(f"USE {ALIAS}")  # a cursor starts in the in-memory catalog
     return cur
 
 
 def snapshot() -> tuple[str, tuple | None]:
-    path = str(db.db_path())
+    """(where, token): the token changes with every write (DuckDB: the swapped-in file; PostgreSQL: the
+    data-version row, so app servers sharing one database see each other's writes at their next run)."""
+    path = str(db.location())
     return path, db.snapshot_token(path)
 
 

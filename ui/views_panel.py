@@ -12,7 +12,6 @@ from datetime import date
 from pathlib import Path
 from urllib.parse import parse_qsl, urlsplit
 
-import duckdb
 import streamlit as st
 
 from common import settings
@@ -33,7 +32,7 @@ _GOTO = "_present_goto"        # a slide on another page: switch there after the
 _IN_SLIDE = "_present_in_slide"  # the page runs as the slide fragment (ui.frame), so a same-page step reruns only it
 SLIDE = "slide"                # the slide fragment's key
 # a failed write leaves the live file as it was (copy-on-write); show why instead of a traceback
-_WRITE_ERRORS = (ValueError, db.DatabaseBusy, db.DatabaseMissing, duckdb.Error)
+_WRITE_ERRORS = (ValueError, db.DatabaseBusy, db.DatabaseMissing, *db.ENGINE_ERRORS)
 _FLASH = "_views_flash"
 
 

@@ -29,6 +29,7 @@ from store import cells, db
 
 KEY = ["period", "region_id", "metric_id"]
 REPLACE, SKIP = "replace", "skip"
+LATERAL_KEYS = 5000  # up to this many keys an upload looks its current figures up key by key on PostgreSQL
 
 
 class DuplicateUpload(UploadError):
@@ -74,11 +75,18 @@ def classify(con: duckdb.DuckDBPyConnection, rows: pd.DataFrame) -> pd.DataFrame
                           same_ids=pd.Series(dtype=object))
     keys = out[KEY].drop_duplicates()
     con.register("_upload_keys", keys)
+    # PostgreSQL cannot push a join's keys into v_figures (a UNION ALL with an anti-join): for a few keys, one
+    # index lookup per key (LATERAL; OFFSET 0 keeps the subquery apart) instead of a scan of every figure
+    per_key = db.engine_of(con) == "postgres" and len(keys) <= LATERAL_KEYS
+    source = ("""_upload_keys k CROSS JOIN LATERAL (
+                     SELECT * FROM v_figures v WHERE v.period = k.period AND v.region_id = k.region_id
+                     AND v.metric_id = k.metric_id OFFSET 0) f""" if per_key
+              else "v_figures f JOIN _upload_keys k USING (period, region_id, metric_id)")
     try:
-        cur = con.execute("""
+        cur = con.execute(f"""
             SELECT f.figure_id, f.period, f.region_id, f.metric_id, f.value, f.unit, f.qualifier, f.value_base,
-                   f.batch_id, coalesce(f.plan_id, '批次 ' || f.batch_id::VARCHAR) AS source
-            FROM v_figures f JOIN _upload_keys k USING (period, region_id, metric_id)
+                   f.batch_id, coalesce(f.plan_id, '批次 ' || CAST(f.batch_id AS VARCHAR)) AS source
+            FROM {source}
             ORDER BY f.figure_id""").df()
     finally:
         con.unregister("_upload_keys")
@@ -256,7 +264,7 @@ def _assert(con: duckdb.DuckDBPyConnection, batch_id: int, figure_ids: list[str]
                                             FROM figures g JOIN _asserted a USING (figure_id)) k
                             USING (period, region_id, metric_id)
                        WHERE f.figure_id NOT IN (SELECT figure_id FROM _asserted)
-                         AND f.figure_id NOT IN (SELECT figure_id FROM v_figures)""", [batch_id])
+                         AND NOT EXISTS (SELECT 1 FROM v_figures v WHERE v.figure_id = f.figure_id)""", [batch_id])
     finally:
         con.unregister("_asserted")
 
