@@ -262,6 +262,27 @@ def main(argv: list[str] | None = None) -> int:
             flag = "  > goal" if rw and statistics.median(rw) > FRAMEWORK_GOAL else ""
             print(f"{Path(page).stem:<12}{n:>10,}{rs[0]['queries']:>9}{_spread([x['bare_wall'] for x in rs]):>24}"
                   f"{_spread(rw, 1, '{:.1f}') + 'x':>22}{_spread(rc, 1, '{:.1f}') + 'x':>22}{flag}")
+    print(f"\ngoals per page (median of the paired ratios; scale {hi:,}/{lo:,} <= {SCALE_GOAL:g}x, "
+          f"framework at {hi:,} <= {FRAMEWORK_GOAL:g}x), wall / cpu")
+    print(f"{'page':<12}{'warm scale':>18}{'cold scale':>18}{'framework':>18}  verdict")
+    for page in pages:
+        cols, ok = [], True
+        for kind in ("warm", "cold"):
+            pair = []
+            for clock in ("wall", "cpu"):
+                rs = [b[f"{kind}_{clock}"] / a[f"{kind}_{clock}"] for a, b in zip(runs[page, lo], runs[page, hi])
+                      if a[f"{kind}_{clock}"] > 0]
+                pair.append(statistics.median(rs) if rs else float("nan"))
+            ok &= all(x <= SCALE_GOAL for x in pair if x == x)
+            cols.append(pair)
+        fw = []
+        for clock in ("wall", "cpu"):
+            rs = [x[f"warm_{clock}"] / x[f"bare_{clock}"] for x in runs[page, hi] if x[f"bare_{clock}"] > 0]
+            fw.append(statistics.median(rs) if rs else float("nan"))
+        ok &= all(x <= FRAMEWORK_GOAL for x in fw if x == x)
+        cols.append(fw)
+        print(f"{Path(page).stem:<12}" + "".join(f"{f'{a:.2f} / {b:.2f}x':>18}" for a, b in cols)
+              + ("  ok" if ok else "  over a goal"))
     if errors:
         print("\npages that raised or ran over budget:")
         for (page, n), err in errors.items():

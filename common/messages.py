@@ -131,6 +131,7 @@ MESSAGES: dict[str, tuple[str, str]] = {  # key -> (中文, English)
     "no_batches": ("尚无上传批次。", "No uploads yet."),
     "built_at": ("最近构建时间：{t}", "Last build: {t}"),
     "last_upload": ("最近上传时间：{t}", "Last upload: {t}"),
+    "funding_view": ("图表视图", "Chart view"),
     "grouped": ("各时期分地区", "Period × region"),
     "across": ("各地区跨时期", "Each region across periods"),
     "shares": ("占比", "Shares"),

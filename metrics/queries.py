@@ -425,12 +425,18 @@ def _union_years(values) -> list[int]:
     return sorted(out)
 
 
-def totals(con, metric_id: str, periods: list[str] | None = None, _cells: tuple | None = None) -> pd.DataFrame:
+def totals(con, metric_id: str, periods: list[str] | None = None, _cells: tuple | None = None,
+           _periods: pd.DataFrame | None = None) -> pd.DataFrame:
     """Per five-year period: the all-counterpart total (basis stated), else the sum over recipient regions (basis
     sum), else missing; each with its years covered (a period's years' sum is never shown as the whole period).
-    _cells: (total cells, recipient cells) already read for several metrics (headline_cards reads them once)."""
-    per = five_year_periods(con) if periods is None else _df(
-        con, f"SELECT * FROM periods WHERE period IN ({', '.join('?' for _ in periods)}) ORDER BY sort", list(periods))
+    _cells: (total cells, recipient cells) and _periods (five_year_periods) already read for several metrics
+    (headline_cards reads them once)."""
+    if _periods is not None:
+        per = _periods
+    else:
+        per = five_year_periods(con) if periods is None else _df(
+            con, f"SELECT * FROM periods WHERE period IN ({', '.join('?' for _ in periods)}) ORDER BY sort",
+            list(periods))
     if _cells is None:
         _cells = (period_cells(con, metric_id, regions=[TOTAL_REGION]), period_cells(con, metric_id,
                                                                                     recipients_only=True))
@@ -469,14 +475,29 @@ def totals(con, metric_id: str, periods: list[str] | None = None, _cells: tuple 
     return out
 
 
+def _headline_inputs(con) -> tuple[tuple[pd.DataFrame, pd.DataFrame], pd.DataFrame, dict]:
+    """What the headline cards need, read once for all headline metrics: their period cells of the total region
+    and of the recipient regions (ONE period_cells read: the two sets are disjoint filters on whole regions, so
+    splitting one read gives the rows two reads would, in the same order), the five-year periods, the metrics."""
+    ids = [r[0] for r in con.execute("SELECT region_id FROM regions WHERE region_id = ? OR role LIKE ? ORDER BY sort",
+                                     [TOTAL_REGION, f"%{RECIPIENT_ROLE}%"]).fetchall()]
+    cells_ = period_cells(con, list(HEADLINE_METRICS), regions=ids or [TOTAL_REGION])
+    total = cells_[cells_["region_id"] == TOTAL_REGION].reset_index(drop=True)
+    parts = cells_[cells_["region_role"].fillna("").str.contains(RECIPIENT_ROLE, regex=False)].reset_index(drop=True)
+    params: list = []
+    info = _df(con, f"SELECT * FROM metrics WHERE 1=1 {_in('metric_id', list(HEADLINE_METRICS), params)}", params)
+    infos = {r["metric_id"]: r for r in info.to_dict("records")}
+    return (total, parts), five_year_periods(con), infos
+
+
 def headline_cards(con, period: str) -> pd.DataFrame:
-    """The headline metrics for one period, each with the previous period's value for comparison."""
+    """The headline metrics for one period, each with the previous period's value for comparison: one read of the
+    period cells for all of them (not two per metric), then totals() per metric in memory."""
     rows = []
-    both = (period_cells(con, list(HEADLINE_METRICS), regions=[TOTAL_REGION]),
-            period_cells(con, list(HEADLINE_METRICS), recipients_only=True))
+    both, per, infos = _headline_inputs(con)
     for metric_id in HEADLINE_METRICS:
-        info = metric_info(con, metric_id)
-        tot = totals(con, metric_id, _cells=both).reset_index(drop=True)
+        info = infos.get(metric_id, {})
+        tot = totals(con, metric_id, _cells=both, _periods=per).reset_index(drop=True)
         idx = tot.index[tot["period"] == period]
         if not len(idx):
             cur, prev = None, None

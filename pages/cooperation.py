@@ -17,23 +17,25 @@ PAGE = param_prefix("cooperation")  # prefix of this page's filters in the URL a
 TABLE_ROWS = 200
 
 
-def _chart(df, metric_id: str, key: str) -> None:
+def _chart(df, metric_id: str, key: str, periods) -> None:
     sub = df[df["metric_id"] == metric_id]
     if sub.empty:
         return
     first = sub.iloc[0]
     title = first[f"metric_{lang()}"]
-    charts.show(charts.bars_by_region(sub, title, first["display_unit_zh"], first["display_unit_en"],
-                                      first["decimals"]), key=key, on_select=partial(_drill_from_chart, key))
+    # kept per snapshot, language and periods (the frames are data.cooperation / enterprise_flows of the periods)
+    charts.draw(lambda: charts.bars_by_region(sub, title, first["display_unit_zh"], first["display_unit_en"],
+                                              first["decimals"]), [metric_id, periods], key=key,
+                on_select=partial(_drill_from_chart, key))
 
 
-def _pair(df, left: tuple[str, str], right: tuple[str, str]) -> None:
+def _pair(df, left: tuple[str, str], right: tuple[str, str], periods) -> None:
     """Two metrics of df side by side, each (metric_id, widget key)."""
     c1, c2 = charts.columns(2)
     with c1:
-        _chart(df, *left)
+        _chart(df, *left, periods)
     with c2:
-        _chart(df, *right)
+        _chart(df, *right, periods)
 
 
 def _drill_from_chart(key: str) -> None:
@@ -71,6 +73,13 @@ def _figures(category: str, regions, periods, key: str) -> None:
 def render() -> None:
     views_panel.render("cooperation")
     st.title(t("nav_cooperation"))
+    if presenting():  # the slide already runs as a fragment (ui.frame)
+        _body()
+    else:  # a filter change reruns this block only, not the frame and the saved-views panel
+        st.fragment(_body)()
+
+
+def _body() -> None:
     per = data.periods()
     options = list(per["period"])
     defaults = {"periods": [], "drill": ""}
@@ -96,13 +105,13 @@ def render() -> None:
         if coop.empty:
             empty_state(t("no_data"))
         else:
-            _chart(coop, catalogue_page("cooperation").default_metric, "coop_amount_chart")
+            _chart(coop, catalogue_page("cooperation").default_metric, "coop_amount_chart", periods)
         return
     st.subheader(t("coop_projects"))
     if coop.empty:
         empty_state(t("no_data"))
     else:
-        _pair(coop, ("econ_coop_projects", "coop_projects_chart"), ("agreement_amount", "coop_amount_chart"))
+        _pair(coop, ("econ_coop_projects", "coop_projects_chart"), ("agreement_amount", "coop_amount_chart"), periods)
         st.caption(t("cell_rule"))
         _figures("cooperation", COOPERATION_REGIONS, periods, "coop_table")
 
@@ -111,13 +120,13 @@ def render() -> None:
     if ent.empty:
         empty_state(t("no_data"))
     else:
-        _pair(ent, ("enterprises", "coop_enterprises_chart"), ("registered_capital", "coop_capital_chart"))
+        _pair(ent, ("enterprises", "coop_enterprises_chart"), ("registered_capital", "coop_capital_chart"), periods)
         st.subheader(t("chambers"))
         ch = ent[ent["metric_id"] == "chambers"]
         if ch.empty:
             empty_state(t("no_data"))
         else:
-            _chart(ent, "chambers", "coop_chambers_chart")
+            _chart(ent, "chambers", "coop_chambers_chart", periods)
         st.caption(t("cell_rule"))
         _figures("enterprise", ENTERPRISE_REGIONS, periods, "coop_enterprise_table")
 

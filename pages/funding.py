@@ -20,12 +20,20 @@ DRILL_ROWS = 200
 def render() -> None:
     views_panel.render("funding")
     st.title(t("nav_funding"))
+    if presenting():  # the slide already runs as a fragment (ui.frame)
+        _body()
+    else:  # a filter, view or drill-down change reruns this block only, not the frame and the saved-views panel
+        st.fragment(_body)()
+
+
+def _body() -> None:
     mets = data.metrics()
     mets = mets[mets["metric_id"].isin(SPEC.metrics)]
     per = data.five_year_periods()
     regs = data.regions()
     recipients = data.funding_by_period_region()  # all recipient cells, to offer only regions that have figures
-    region_opts = [r for r in regs["region_id"] if r in set(recipients["region_id"])]
+    have = set(recipients["region_id"])  # once: a set per region was a scan of every cell per region
+    region_opts = [r for r in regs["region_id"] if r in have]
     period_opts = list(per["period"])
     with_data = set(recipients["period"])  # five-year periods with a stated total or years of the default metric
     defaults = _defaults(period_opts, with_data)
@@ -50,38 +58,40 @@ def render() -> None:
     periods = s["periods"] or period_opts
     df = data.funding_by_period_region(metric_id=s["metric"], periods=periods, regions=s["regions"] or None)
 
-    empty_periods = [p for p in periods if p not in set(df["period"])]
+    shown = set(df["period"])
+    empty_periods = [p for p in periods if p not in shown]
     if empty_periods:
         empty_state(t("no_data_period", period=t("list_sep").join(pnames.get(p, p) for p in empty_periods),
                       metric=mname))
     if df.empty:
         return
 
-    yearly = data.year_cells(metric_id=s["metric"], regions=s["regions"] or None, recipients_only=True)
-    charts_by_tab = {
-        "grouped": lambda: (charts.show(charts.bars_by_region(df, f"{mname} · {t('grouped')}", unit_zh, unit_en, dec),
-                                        key="funding_grouped", on_select=_drill_from_chart), coverage_note(df)),
-        "year_view": lambda: _years(yearly, mname, unit_zh, unit_en, dec),
-        "across": lambda: charts.show(charts.bars_by_region(df, f"{mname} · {t('across')}", unit_zh, unit_en, dec,
-                                                            kind="line"), key="funding_across",
-                                      on_select=_drill_from_chart),
+    # the view the user sees, and only it, is built: one chart per rerun (the others cost nothing until chosen)
+    if not presenting():
+        # the view's choice is the filter itself (?funding_tab=, saved views, the deck): never empty
+        st.segmented_control(t("funding_view"), TABS, key=f"{PAGE}_tab", format_func=t, required=True,
+                             label_visibility="collapsed")
+        s = state.sync(PAGE, defaults)
+    inputs = dict(metric=s["metric"], periods=periods, regions=s["regions"])
+    view = {
+        "grouped": lambda: (charts.draw(lambda: charts.bars_by_region(
+                                df, f"{mname} · {t('grouped')}", unit_zh, unit_en, dec), inputs, key="funding_grouped",
+                                on_select=_drill_from_chart), coverage_note(df)),
+        "year_view": lambda: _years(s, mname, unit_zh, unit_en, dec),
+        "across": lambda: charts.draw(lambda: charts.bars_by_region(
+                              df, f"{mname} · {t('across')}", unit_zh, unit_en, dec, kind="line"), inputs,
+                              key="funding_across", on_select=_drill_from_chart),
         "shares": lambda: _shares(s, periods, mname),
         "per_project": lambda: _per_project(periods, s),
         "annualised": lambda: _annualised(s, periods, mname, unit_zh, unit_en, dec),
     }
+    view[s["tab"]]()
     if presenting():  # the slide: the view's one chart
-        charts_by_tab[s["tab"]]()
         return
-    labels = {tab: t(tab) for tab in TABS}
-    st.session_state["funding_tabs"] = labels[s["tab"]]  # the widget follows the filter (URL, saved view)
-    containers = st.tabs(list(labels.values()), key="funding_tabs", on_change=_tab_changed, args=(labels,))
-    for tab, box in zip(TABS, containers):  # every tab drawn: their empty states say what is missing
-        with box:
-            charts_by_tab[tab]()
 
     st.subheader(t("drilldown"))
     cells = {f"{r.period}|{r.region_id}": f"{pnames.get(r.period, r.period)} · {rnames.get(r.region_id)}"
-             for r in df.itertuples()}
+             for r in df[["period", "region_id"]].itertuples()}
     if s["drill"] and s["drill"] not in cells:
         cells[s["drill"]] = s["drill"]
     st.caption(t("drill_hint"))
@@ -101,19 +111,15 @@ def _defaults(period_opts: list[str], with_data: set) -> dict:
             "regions": [], "tab": TABS[0], "drill": ""}
 
 
-def _years(yearly, mname: str, unit_zh, unit_en, dec) -> None:
+def _years(s: dict, mname: str, unit_zh, unit_en, dec) -> None:
     """The year view beside the period view, in the same region colours."""
+    yearly = data.year_cells(metric_id=s["metric"], regions=s["regions"] or None, recipients_only=True)
     if yearly.empty:
         empty_state(t("no_year_data", metric=mname))
         return
-    charts.show(charts.bars_by_region(yearly, f"{mname} · {t('year_view')}", unit_zh, unit_en, dec),
-                key="funding_years")
+    charts.draw(lambda: charts.bars_by_region(yearly, f"{mname} · {t('year_view')}", unit_zh, unit_en, dec),
+                dict(metric=s["metric"], regions=s["regions"]), key="funding_years")
     st.caption(t("year_view_note"))
-
-
-def _tab_changed(labels: dict) -> None:
-    chosen = st.session_state.get("funding_tabs")
-    st.session_state[f"{PAGE}_tab"] = next((k for k, v in labels.items() if v == chosen), TABS[0])
 
 
 def _drill_from_chart() -> None:
@@ -130,7 +136,8 @@ def _drill_from_chart() -> None:
 
 def _shares(s: dict, periods: list[str], mname: str) -> None:
     sh = data.shares(metric_id=s["metric"], periods=periods, regions=s["regions"] or None)
-    charts.show(charts.share_bars(sh, f"{mname} · {t('share_of_period')}"), key="funding_shares")
+    charts.draw(lambda: charts.share_bars(sh, f"{mname} · {t('share_of_period')}"),
+                dict(metric=s["metric"], periods=periods, regions=s["regions"]), key="funding_shares")
 
 
 def _per_project(periods: list[str], s: dict) -> None:
@@ -142,8 +149,9 @@ def _per_project(periods: list[str], s: dict) -> None:
     pp["value_base"] = pp["per_project_base"]
     pp["qualifier"] = pp["qualifier_funding"]
     unit = t("per_project_unit")
-    charts.show(charts.bars_by_region(pp, f"{t('per_project')} ({unit})", "万元", "10k yuan", 1, y_unit=unit),
-                key="funding_per_project")
+    charts.draw(lambda: charts.bars_by_region(pp, f"{t('per_project')} ({unit})", "万元", "10k yuan", 1,
+                                              y_unit=unit),
+                dict(periods=periods, regions=s["regions"]), key="funding_per_project")
 
 
 def _annualised(s: dict, periods: list[str], mname: str, unit_zh, unit_en, dec) -> None:
@@ -151,7 +159,9 @@ def _annualised(s: dict, periods: list[str], mname: str, unit_zh, unit_en, dec) 
     an = an[an["region_level"] != "scope"]
     factor, base_unit = fmt.chart_unit(unit_zh, unit_en, lang(), an["per_year_base"].abs().max() if len(an) else None)
     unit = t("per_year", unit=base_unit)
-    charts.show(charts.bars_by_region(an, f"{mname} · {t('annualised')} ({unit})", unit_zh, unit_en, dec,
-                                      value_col="per_year_base", y_unit=unit, factor=factor), key="funding_annualised")
+    charts.draw(lambda: charts.bars_by_region(an, f"{mname} · {t('annualised')} ({unit})", unit_zh, unit_en, dec,
+                                              value_col="per_year_base", y_unit=unit, factor=factor),
+                dict(metric=s["metric"], periods=periods, regions=s["regions"]), key="funding_annualised")
+
 
 frame.show(render)

@@ -17,25 +17,40 @@ SPEC = catalogue_page("overview")  # its default metric: data/dictionaries/pages
 STATED_SHOWN = 20  # the plans state a handful; a big upload could add thousands
 
 
+VIEWS = ("period_view", "year_view")  # the funding chart's two views: message keys and ?overview_view=
+
+
 def render() -> None:
     views_panel.render("overview")
     st.title(t("nav_overview"))
     per = data.five_year_periods()
     options = list(per["period"])
-    defaults = {"period": d.default_period() if d.default_period() in options else options[-1]}
-    state.page_state(PAGE, defaults, {"period": options})
+    defaults = {"period": d.default_period() if d.default_period() in options else options[-1],
+                "view": VIEWS[0]}
+    state.page_state(PAGE, defaults, {"period": options, "view": VIEWS})
+    names = dict(zip(per["period"], per[f"label_{lang()}"]))
+    if presenting():  # the slide: title and headline cards (the slide already runs as a fragment: ui.frame)
+        _headline(defaults, per)
+        return
+    # the period changes the cards only, the view the chart only: each reruns its own block
+    st.fragment(_headline)(defaults, per)
+    st.fragment(_funding_chart)(defaults)
+    _rest(names)
+
+
+def _headline(defaults: dict, per) -> None:
+    """The period's headline cards, with the period picker (a change reruns this block only)."""
     names = dict(zip(per["period"], per[f"label_{lang()}"]))
     short = {p: fmt.period_short(p, en, lang()) for p, en in zip(per["period"], per["label_en"])}
     if state.show_filters():
-        st.selectbox(t("period"), options, key=f"{PAGE}_period", format_func=lambda p: names.get(p, p))
-    s = state.sync(PAGE, defaults)
-    period = s["period"]
+        st.selectbox(t("period"), list(per["period"]), key=f"{PAGE}_period", format_func=lambda p: names.get(p, p))
+    period = state.sync(PAGE, defaults)["period"]
 
     st.subheader(t("headline"))
     cards = data.headline_cards(period=period)
     cols = st.columns(len(cards))
     missing = []
-    for c, (_, r) in zip(cols, cards.iterrows()):
+    for c, r in zip(cols, cards.to_dict("records")):
         name = r[f"metric_{lang()}"]
         value = fmt.with_unit(r["value_base"], r["qualifier"], r["display_unit_zh"], r["display_unit_en"],
                               r["decimals"], lang())
@@ -57,31 +72,39 @@ def render() -> None:
     if missing:
         empty_state(t("no_data_period", period=names.get(period, period), metric=t("list_sep").join(missing)))
 
-    if presenting():  # the slide: title and headline cards
-        return
 
+def _funding_chart(defaults: dict) -> None:
+    """Funding by period and region, or by year: only the view shown is built."""
     df = data.funding_by_period_region(metric_id=SPEC.default_metric)
     money = data.metric_info(metric_id=SPEC.default_metric)
     unit_zh, unit_en, dec = money["display_unit_zh"], money["display_unit_en"], money["decimals"]
     yearly = data.year_cells(metric_id=SPEC.default_metric, recipients_only=True)
-    # the chart carries its own title (it goes into PNG exports); the tabs name the two views when there are two
-    tabs = st.tabs([t("period_view"), t("year_view")]) if len(yearly) else [st.container()]
-    with tabs[0]:
+    # the chart carries its own title (it goes into PNG exports); the control names the two views when there are two
+    view = VIEWS[0]
+    if len(yearly):
+        st.segmented_control(t("funding_view"), VIEWS, key=f"{PAGE}_view", format_func=t, required=True,
+                             label_visibility="collapsed")
+        view = state.sync(PAGE, defaults)["view"]
+    if view == "period_view":
         if df.empty:
             empty_state(t("no_data"))
         else:
-            charts.show(charts.bars_by_region(df, t("funding_by_period"), unit_zh, unit_en, dec),
-                        key="overview_chart")
+            charts.draw(lambda: charts.bars_by_region(df, t("funding_by_period"), unit_zh, unit_en, dec),
+                        SPEC.default_metric, key="overview_chart")
             coverage_note(df)
-    if len(yearly):
-        with tabs[1]:
-            charts.show(charts.bars_by_region(yearly, f"{t('funding_by_period')} · {t('year_view')}", unit_zh,
-                                              unit_en, dec), key="overview_year_chart")
-            st.caption(t("year_view_note"))
+    else:
+        charts.draw(lambda: charts.bars_by_region(yearly, f"{t('funding_by_period')} · {t('year_view')}", unit_zh,
+                                                  unit_en, dec), SPEC.default_metric, key="overview_year_chart")
+        st.caption(t("year_view_note"))
 
+
+def _rest(names: dict) -> None:
+    """Stated changes and what is loaded: the same for every period."""
+    money = data.metric_info(metric_id=SPEC.default_metric)
+    unit_zh, unit_en, dec = money["display_unit_zh"], money["display_unit_en"], money["decimals"]
     st.subheader(t("stated_changes"))
     g = data.growth(metric_id=SPEC.default_metric)
-    for _, r in g.iterrows():
+    for r in g.to_dict("records"):
         a = fmt.with_unit(r["prev_value_base"], r["prev_qualifier"], unit_zh, unit_en, dec, lang())
         b = fmt.with_unit(r["value_base"], r["qualifier"], unit_zh, unit_en, dec, lang())
         st.markdown("- " + t("computed_growth", p=names.get(r["period"], r["period"]),

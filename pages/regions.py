@@ -10,7 +10,7 @@ from metrics import formatting as fmt
 from ui import access, charts, data, frame, state, views_panel
 from ui.i18n import lang, t
 from ui.theme import presenting
-from ui.widgets import coverage_text, empty_state, source_name
+from ui.widgets import coverage_text, empty_state, plan_titles, source_name
 
 PAGE = param_prefix("regions")  # prefix of this page's filters in the URL and session state
 DETAIL_ROWS = 60  # the plans state a few per region; the rest are on the sources page
@@ -20,9 +20,7 @@ SPEC = catalogue_page("regions")  # offered metrics and defaults: data/dictionar
 def _period_options(metric_ids) -> tuple[list[str], dict[str, str]]:
     """Five-year periods with figures of these metrics (their years' included), then the single years."""
     per = data.five_year_periods()
-    have = set()
-    for m in metric_ids:
-        have |= set(data.period_cells(metric_id=m)["period"])
+    have = set(data.period_cells(metric_id=list(metric_ids))["period"])  # one read for all the metrics
     yrs = data.years()
     yrs = yrs[yrs["period"].isin(set(data.year_cells(metric_id=list(metric_ids))["period"]))]
     options = [p for p in per["period"] if p in have] + list(yrs["period"])
@@ -33,6 +31,13 @@ def _period_options(metric_ids) -> tuple[list[str], dict[str, str]]:
 def render() -> None:
     views_panel.render("regions")
     st.title(t("nav_regions"))
+    if presenting():  # the slide already runs as a fragment (ui.frame)
+        _body()
+    else:  # a filter change reruns this block only, not the frame and the saved-views panel
+        st.fragment(_body)()
+
+
+def _body() -> None:
     mets = data.metrics()
     mets = mets[mets["metric_id"].isin(SPEC.metrics)]
     regs = data.regions()
@@ -68,8 +73,8 @@ def render() -> None:
     elif settings.get_bool("show_map"):
         unit = fmt.chart_unit(unit_zh, unit_en, lang(), summary["value_base"].abs().max())[1]
         title = t("map_period", metric=mname, unit=unit, period=plabel)
-        charts.show(charts.china_map(summary, title, unit_zh, unit_en, dec, highlight=s["pick"]),
-                    source=charts.map_caption() + " · " + t("source_plans"),
+        charts.draw(lambda: charts.china_map(summary, title, unit_zh, unit_en, dec, highlight=s["pick"]),
+                    [s["metric"], period, s["pick"]], source=charts.map_caption() + " · " + t("source_plans"),
                     caption=None if presenting() else charts.map_caption(), key="region_map",
                     on_select=_pick_from_map)
     if not settings.get_bool("show_map"):
@@ -97,13 +102,14 @@ def render() -> None:
     total = int(detail["n_total"].iloc[0])
     if total > len(detail):
         st.caption(t("shown_first", k=len(detail), n=f"{total:,}"))
+    titles = plan_titles()  # once for the list below
     for period, sub in detail.groupby("period", sort=False):
         st.markdown(f"**{sub.iloc[0][f'period_{lang()}']}**")
         for r in sub.to_dict("records"):
             value = fmt.with_unit(r["value_base"], r["qualifier"], r["display_unit_zh"], r["display_unit_en"],
                                   r["decimals"], lang())
             # plan titles, not ids; an uploaded file's name and a sentence are outside text: shown as text
-            st.markdown(f"- {r[f'metric_{lang()}']}: **{value}** — {access.md(source_name(r['source']))}")
+            st.markdown(f"- {r[f'metric_{lang()}']}: **{value}** — {access.md(source_name(r['source'], titles))}")
             if isinstance(r["quote"], str) and r["quote"]:  # uploaded rows have no sentence
                 st.caption(f"“{access.md(r['quote'])}”")
 

@@ -12,8 +12,9 @@ from ui.widgets import empty_state, source_name, table
 PAGE = param_prefix("tasks")  # prefix of this page's filters in the URL and session state
 
 
-def _hbar(df, y: str, x: str, title: str, key: str, source: str, color: str = "#0072B2") -> None:
-    charts.show(charts.hbar(df, y, x, title, color), source=source, key=key)
+def _hbar(plan: str, df, y: str, x: str, title: str, key: str, source: str, color: str = "#0072B2") -> None:
+    # df is the plan's counts (data.tasks_by_*, cached per snapshot): the plan decides it
+    charts.draw(lambda: charts.hbar(df, y, x, title, color), [plan, len(df)], source=source, key=key)
 
 
 def render() -> None:
@@ -35,22 +36,22 @@ def render() -> None:
 
     if presenting():  # the slide: who carries the tasks (as the deck's tasks slide)
         units = data.tasks_by_unit(plan_id=plan)
-        _hbar(units.head(15), "unit", "tasks", f"{t('tasks_by_unit')} ({t('tasks_count')})", "tasks_unit_chart",
+        _hbar(plan, units.head(15), "unit", "tasks", f"{t('tasks_by_unit')} ({t('tasks_count')})", "tasks_unit_chart",
               source, "#D55E00")
         return
     c1, c2 = charts.columns(2)
     with c1:
         by_type = data.tasks_by_type(plan_id=plan)
-        _hbar(by_type, "task_type", "tasks", f"{t('tasks_by_type')} ({t('tasks_count')})", "tasks_type_chart",
+        _hbar(plan, by_type, "task_type", "tasks", f"{t('tasks_by_type')} ({t('tasks_count')})", "tasks_type_chart",
               source)
     with c2:
         by_sec = data.tasks_by_section(plan_id=plan)
-        _hbar(by_sec, "section", "tasks", f"{t('tasks_by_section')} ({t('tasks_count')})", "tasks_section_chart",
+        _hbar(plan, by_sec, "section", "tasks", f"{t('tasks_by_section')} ({t('tasks_count')})", "tasks_section_chart",
               source, "#009E73")
 
     st.subheader(t("tasks_by_unit"))
     units = data.tasks_by_unit(plan_id=plan)
-    _hbar(units.head(15), "unit", "tasks", f"{t('tasks_by_unit')} ({t('tasks_count')})", "tasks_unit_chart", source,
+    _hbar(plan, units.head(15), "unit", "tasks", f"{t('tasks_by_unit')} ({t('tasks_count')})", "tasks_unit_chart", source,
           "#D55E00")
     table(units, {"unit": "responsible_unit", "tasks": "tasks_count", "lead_tasks": "lead_tasks"},
           key="tasks_unit_table")

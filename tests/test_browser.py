@@ -37,9 +37,9 @@ def nav_pages() -> list[dict]:
 
 
 def has_charts(page_file: str) -> bool:
-    """Pages whose module draws Plotly figures (charts.show / st.plotly_chart)."""
+    """Pages whose module draws Plotly figures (charts.show / charts.draw / st.plotly_chart)."""
     text = (ROOT / page_file).read_text(encoding="utf-8")
-    return "charts.show(" in text or "plotly_chart(" in text
+    return "charts.show(" in text or "charts.draw(" in text or "plotly_chart(" in text
 
 
 def free_port() -> int:
@@ -404,5 +404,56 @@ def test_page_in_english_at_1280(server, browser, spec):
         assert "CNY 100m" not in text and "nan" not in set(re.findall(r"[A-Za-z]+", text))
         assert "Exit presentation" in page.locator(".st-key-present_bar").inner_text()
         assert main_height(page) <= 720 + PRESENT_SLACK
+    finally:
+        ctx.close()
+
+
+def _watch_stale(page, selector: str) -> None:
+    """Records whether the element container of `selector` is ever marked stale (a full rerun marks every element
+    stale until it is sent again; a fragment's rerun leaves the elements outside it alone)."""
+    page.evaluate("""(sel) => {
+        const box = document.querySelector(sel).closest('[data-testid="stElementContainer"]') ||
+                    document.querySelector(sel);
+        window.__stale = false;
+        new MutationObserver(() => { if (box.getAttribute('data-stale') === 'true') window.__stale = true; })
+            .observe(box, {attributes: true, attributeFilter: ['data-stale']});
+    }""", selector)
+
+
+def test_filter_change_reruns_its_block_and_keeps_the_rest(server, browser):
+    """The overview's period reruns the headline cards' fragment only: the funding chart and the loaded-data
+    table stay (never marked stale), the cards and the link follow the new period."""
+    ctx, page = open_page(browser, f"{server}/overview")
+    try:
+        def cards() -> str:
+            return " ".join(m.inner_text() for m in page.locator('[data-testid="stMetric"]').all())
+
+        before = cards()
+        assert page.locator(".st-key-overview_chart .js-plotly-plot").count() == 1
+        _watch_stale(page, ".st-key-overview_chart")
+        page.locator(".st-key-overview_period [role='combobox']").click()
+        page.get_by_role("option", name="“十一五”(2006–2010)", exact=True).click()
+        page.wait_for_function("() => location.search.includes('overview_period=')", timeout=30_000)
+        wait_rendered(page)
+        assert cards() != before
+        assert page.locator(".st-key-overview_chart .js-plotly-plot").count() == 1  # the rest is still drawn
+        assert page.locator('[data-testid="stDataFrame"]').count() >= 1  # the loaded plans
+        assert page.evaluate("() => window.__stale") is False, "the whole page reran for a period change"
+    finally:
+        ctx.close()
+
+
+def test_funding_view_draws_one_chart(server, browser):
+    """The view control draws the chosen view only, puts it in the link, and keeps the drill-down below."""
+    ctx, page = open_page(browser, f"{server}/funding")
+    try:
+        assert page.locator('[data-testid="stPlotlyChart"]').count() == 1
+        page.locator(".st-key-funding_tab button", has_text="各地区跨时期").click()
+        page.wait_for_function("() => location.search.includes('funding_tab=across')", timeout=30_000)
+        wait_rendered(page)
+        assert page.locator('[data-testid="stPlotlyChart"]').count() == 1
+        assert page.locator(".st-key-funding_across .js-plotly-plot").count() == 1
+        assert page.locator(".st-key-funding_drill").count() == 1
+        assert not error_texts(page)
     finally:
         ctx.close()

@@ -275,9 +275,15 @@ def test_pages_show_uploaded_years_with_coverage(path, tmp_path, make_app):
     text = _text(at)
     assert f"新疆喀什 39.5亿余元: {COVER}" in text
     charts = {}
-    for c in at.get("plotly_chart"):
-        spec = json.loads(c.proto.spec)
-        charts[c.proto.id.rsplit("-", 1)[-1]] = {t["name"]: t for t in spec["data"]}
+
+    def read_charts():
+        for c in at.get("plotly_chart"):
+            spec = json.loads(c.proto.spec)
+            charts[c.proto.id.rsplit("-", 1)[-1]] = {t["name"]: t for t in spec["data"]}
+
+    read_charts()
+    at.segmented_control(key="funding_tab").set_value("year_view").run(timeout=30)  # only the view shown is built
+    read_charts()
     period_bar, year_bar = charts["funding_grouped"]["新疆喀什"], charts["funding_years"]["新疆喀什"]
     assert dict(zip(period_bar["x"], period_bar["y"]))["“十四五”(2021–2025)"] == pytest.approx(39.5)
     labels = dict(zip(period_bar["x"], period_bar["text"]))  # the bar itself says it is partial
@@ -319,7 +325,7 @@ def test_pages_show_uploaded_years_with_coverage(path, tmp_path, make_app):
 def test_empty_states_per_period_and_year(built, make_app):
     at = make_app(built, "regions", {"region_metric": "aid_projects"}, params_first=True)
     assert at.selectbox(key="region_period").value == "十二五"
-    at = make_app(built, "funding")
+    at = make_app(built, "funding", {"funding_tab": "year_view"}, params_first=True)  # only the view shown is built
     infos = " ".join(i.value for i in at.info)
     assert "暂无单一年份的数据" in infos and "2021" in infos  # the year view says what is missing and what to do
     at.multiselect(key="funding_periods").set_value(["十三五"]).run(timeout=30)

@@ -4,6 +4,7 @@ from __future__ import annotations
 import json
 import re
 from functools import lru_cache
+from typing import Callable
 
 import pandas as pd
 import plotly.graph_objects as go
@@ -12,11 +13,11 @@ import streamlit as st
 from common import settings
 from common.paths import GEO
 from metrics import formatting as fmt
-from ui import state
+from ui import data, state
 from ui.i18n import STRINGS as _STRINGS
 from ui.i18n import lang, t
 from ui.theme import FONT_STACK, presenting
-from ui.widgets import source_name
+from ui.widgets import plan_titles, source_name
 
 FALLBACK_COLOR = "#888888"
 
@@ -173,14 +174,16 @@ def plotly_config(fig: go.Figure, title: str | None = None, selectable: bool = F
                                      "height": max(height, 720), "width": 1280}}
 
 
-def show(fig: go.Figure, source: str | None = None, key: str | None = None, on_select=None,
-         caption: str | None = None):
-    """Renders a chart with its source line inside the figure (every chart, and every PNG of it, says where
-    it came from); caption is extra text under the chart, e.g. the map's approval number."""
+def _finish(fig: go.Figure, source: str | None) -> go.Figure:
+    """The source line (and the unreviewed note) drawn inside the figure: every chart, and every PNG of it, says
+    where it came from."""
     source = source or t("source_plans")
     if (fig.layout.meta or {}).get("unreviewed"):  # said inside the figure, so a downloaded PNG says it too
         source = t("unreviewed_caption") + " · " + source
-    _with_source(fig, source)
+    return _with_source(fig, source)
+
+
+def _emit(fig: go.Figure, key: str | None, on_select, caption: str | None):
     kwargs = dict(key=key, config=plotly_config(fig, selectable=bool(on_select)), theme=None)
     if on_select:
         kwargs.update(on_select=on_select, selection_mode="points")
@@ -188,6 +191,49 @@ def show(fig: go.Figure, source: str | None = None, key: str | None = None, on_s
     if caption:
         st.caption(caption)
     return event
+
+
+def show(fig: go.Figure, source: str | None = None, key: str | None = None, on_select=None,
+         caption: str | None = None):
+    """Renders a chart with its source line inside the figure (every chart, and every PNG of it, says where
+    it came from); caption is extra text under the chart, e.g. the map's approval number."""
+    return _emit(_finish(fig, source), key, on_select, caption)
+
+
+FIGURES_KEPT = 128  # finished figures kept across sessions (a few pages x filters x languages)
+
+
+class _Finished(go.Figure):
+    """A cached figure that is never changed again, so it is serialised once: st.plotly_chart calls to_dict() on
+    every rerun, a deep copy that also re-encodes every array (half a second for the map's region outlines)."""
+
+    def freeze(self) -> "_Finished":
+        self._frozen = super().to_dict()
+        return self
+
+    def to_dict(self) -> dict:
+        return self._frozen
+
+
+@st.cache_resource(max_entries=FIGURES_KEPT, show_spinner=False)
+def _figure(path: str, token, hidden: bool, language: str, present: bool, key: str | None, inputs: str,
+            source: str | None, _build: Callable[[], go.Figure | None]) -> go.Figure | None:
+    # a resource, not data: shared unpickled (st.plotly_chart only reads it: to_dict copies before serialising)
+    fig = _build()
+    return None if fig is None else _Finished(_finish(fig, source)).freeze()
+
+
+def draw(build: Callable[[], go.Figure | None], inputs, source: str | None = None, key: str | None = None,
+         on_select=None, caption: str | None = None):
+    """show(build()) with the finished figure kept per data snapshot, language, mode, chart key and `inputs` (the
+    filters and labels that decide it, JSON-serialisable): a warm rerun sends the same figure without building and
+    validating it again. build may return None (nothing to draw: nothing is shown)."""
+    path, token = data.snapshot()
+    fig = _figure(path, token, state.hide_unreviewed(), lang(), presenting(), key,
+                  json.dumps(inputs, ensure_ascii=False, sort_keys=True, default=str), source, _build=build)
+    if fig is None:
+        return None
+    return _emit(fig, key, on_select, caption)
 
 
 def hbar(df: pd.DataFrame, y: str, x: str, title: str, color: str = "#0072B2") -> go.Figure:
@@ -203,7 +249,8 @@ def _label(row, base: str) -> str:
     return row[f"{base}_{lang()}"]
 
 
-def _hover(row, unit_zh: str, unit_en: str, decimals, value_col: str = "value_base") -> str:
+def _hover(row, unit_zh: str, unit_en: str, decimals, value_col: str = "value_base",
+           sources: dict | None = None) -> str:
     value = fmt.with_unit(row[value_col], row.get("qualifier"), unit_zh, unit_en, decimals, lang())
     q = row.get("qualifier")
     parts = [f"<b>{_label(row, 'region')}</b> · {_label(row, 'period')}", f"{t('value')}: {value}"]
@@ -217,10 +264,31 @@ def _hover(row, unit_zh: str, unit_en: str, decimals, value_col: str = "value_ba
     if isinstance(row.get("others_text"), str) and row["others_text"]:
         parts.append(f"{t('others')}: {row['others_text']}")
     if isinstance(row.get("source"), str):
-        parts.append(f"{t('source')}: {source_name(row['source'])}")
+        name = sources.get(row["source"]) if sources is not None else None
+        parts.append(f"{t('source')}: {name if name is not None else source_name(row['source'])}")
     if _unreviewed(row):
         parts.append(f"<i>{t('unreviewed_hover', n=int(row['n_unreviewed']))}</i>")
     return "<br>".join(parts)
+
+
+# the columns a region chart reads (labels, hover, drill-down); the rest of a cells frame (figure-id lists, quotes,
+# stated and summed parts) stays behind, so rows are small dicts rather than 26-column Series
+_CHART_COLUMNS = ("region_id", "period", "qualifier", "region_color", "years_covered", "n_years_covered",
+                  "years_in_period", "number_text", "others_text", "source", "n_unreviewed")
+
+
+def _narrow(df: pd.DataFrame, *extra: str) -> pd.DataFrame:
+    """Only the columns a chart reads, in the user's language."""
+    wanted = (*extra, *_CHART_COLUMNS, f"period_{lang()}", f"region_{lang()}")
+    return df[[c for c in dict.fromkeys(wanted) if c in df.columns]]
+
+
+def _source_names(df: pd.DataFrame) -> dict:
+    """Each distinct source of a chart as its title, looked up once per chart rather than once per bar."""
+    if "source" not in df.columns:
+        return {}
+    titles, language = plan_titles(), lang()
+    return {s: source_name(s, titles, language) for s in df["source"].dropna().unique() if isinstance(s, str)}
 
 
 UNREVIEWED_PATTERN = "/"  # bars holding figures nobody has reviewed yet are hatched (lines: open markers)
@@ -250,27 +318,30 @@ def bars_by_region(df: pd.DataFrame, title: str, unit_zh: str, unit_en: str, dec
                    value_col: str = "value_base", x: str = "period", factor: float | None = None,
                    y_unit: str | None = None, text_fn=None, kind: str = "bar") -> go.Figure:
     """Grouped bars (or lines with kind='line'): x = period (or region), one trace per region in its colour.
-    Values are shown in the language's chart unit (亿元 / 万家; bn yuan) unless factor and y_unit are given."""
+    Values are shown in the language's chart unit (亿元 / 万家; bn yuan) unless factor and y_unit are given.
+    text_fn(row) (a dict of the chart's columns) replaces the bar labels."""
     auto_factor, auto_unit = fmt.chart_unit(unit_zh, unit_en, lang(), df[value_col].abs().max() if len(df) else None)
     factor = factor or (auto_factor if y_unit is None else fmt.factor(unit_zh))
     label_dec = decimals if factor == fmt.factor(unit_zh) else 2  # rescaled (万家, bn yuan): keep two decimals
     sz = style()
     fig = go.Figure()
     flags_all: list[bool] = []
-    for region_id, sub in df.groupby("region_id", sort=False):
-        first = sub.iloc[0]
-        xs = [_label(r, "period") if x == "period" else _label(r, "region") for _, r in sub.iterrows()]
-        ys = [r[value_col] / factor for _, r in sub.iterrows()]
-        texts = [text_fn(r) if text_fn else _partial(r, fmt.qualified(r[value_col] / factor, r.get("qualifier"),
-                                                                      label_dec, lang()))
-                 for _, r in sub.iterrows()]
+    narrow = _narrow(df, value_col)
+    sources = _source_names(narrow)
+    label_col = f"period_{lang()}" if x == "period" else f"region_{lang()}"
+    for region_id, sub in narrow.groupby("region_id", sort=False):
+        rows = sub.to_dict("records")
+        first = rows[0]
+        ys = (sub[value_col] / factor).tolist()
+        texts = [text_fn(r) if text_fn else _partial(r, fmt.qualified(y, r.get("qualifier"), label_dec, lang()))
+                 for r, y in zip(rows, ys)]
         # customdata [region, period]: a selected bar or point opens the figures behind it (pages' drill-down)
-        common = dict(x=xs, y=ys, name=_label(first, "region"), text=texts,
+        common = dict(x=sub[label_col].tolist(), y=ys, name=_label(first, "region"), text=texts,
                       customdata=[[region_id, p] for p in sub["period"]],
-                      hovertext=[_hover(r, unit_zh, unit_en, decimals, value_col) for _, r in sub.iterrows()],
+                      hovertext=[_hover(r, unit_zh, unit_en, decimals, value_col, sources) for r in rows],
                       hoverinfo="text")
         color = first.get("region_color") or FALLBACK_COLOR
-        flags = [_unreviewed(r) for _, r in sub.iterrows()]
+        flags = [_unreviewed(r) for r in rows]
         flags_all += flags
         if kind == "line":
             symbols = ["circle-open" if f else "circle" for f in flags]
@@ -298,20 +369,23 @@ def share_bars(df: pd.DataFrame, title: str) -> go.Figure:
     """Stacked 100% bars: each region's share of the period's regional sum."""
     fig = go.Figure()
     flags_all: list[bool] = []
-    for region_id, sub in df.groupby("region_id", sort=False):
-        first = sub.iloc[0]
-        flags = [_unreviewed(r) for _, r in sub.iterrows()]
+    narrow = _narrow(df, "share")
+    sources = _source_names(narrow)
+    for region_id, sub in narrow.groupby("region_id", sort=False):
+        rows = sub.to_dict("records")
+        first = rows[0]
+        flags = [_unreviewed(r) for r in rows]
         flags_all += flags
         fig.add_trace(go.Bar(
-            x=[_label(r, "period") for _, r in sub.iterrows()], y=list(sub["share"] * 100),
+            x=sub[f"period_{lang()}"].tolist(), y=list(sub["share"] * 100),
             name=_label(first, "region"), marker_color=first.get("region_color") or FALLBACK_COLOR,
             marker_pattern=dict(shape=[UNREVIEWED_PATTERN if f else "" for f in flags], fillmode="overlay",
                                 fgcolor="white"),
             text=[f"{v * 100:.1f}%" for v in sub["share"]], textposition="inside",
             hovertext=[f"<b>{_label(r, 'region')}</b> · {_label(r, 'period')}<br>{r['share'] * 100:.1f}%"
-                       f"<br>{t('source')}: {source_name(r.get('source'))}"
+                       f"<br>{t('source')}: {sources.get(r.get('source')) or source_name(r.get('source'))}"
                        + (f"<br><i>{t('unreviewed_hover', n=int(r['n_unreviewed']))}</i>" if f else "")
-                       for f, (_, r) in zip(flags, sub.iterrows())], hoverinfo="text",
+                       for f, r in zip(flags, rows)], hoverinfo="text",
         ))
     fig.update_layout(barmode="stack")
     _mark_unreviewed(fig, flags_all)
@@ -489,8 +563,6 @@ def china_map(summary: pd.DataFrame, title: str, unit_zh: str, unit_en: str, dec
 
 def _period_name(period) -> str:
     """十二五 as “十二五”(2011–2015) / 12th FYP (2011–2015)."""
-    from ui import data
-
     per = data.periods()
     names = dict(zip(per["period"], per[f"label_{lang()}"]))
     return names.get(period, str(period))

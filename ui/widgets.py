@@ -42,26 +42,46 @@ def blank(value) -> str:
     return str(value)
 
 
-def source_name(source) -> str:
-    """A plan id as the plan's title in the user's language; an uploaded file's name as it is."""
+def source_name(source, titles: dict | None = None, language: str | None = None) -> str:
+    """A plan id as the plan's title in the user's language; an uploaded file's name as it is. titles
+    (plan_titles()) and language: looked up once by a caller naming many sources."""
     text = blank(source)
     if not text:
         return ""
-    titles = data.plan_titles()
-    hit = titles[titles["plan_id"] == text]
-    if not len(hit):
+    hit = (plan_titles() if titles is None else titles).get(text)
+    if hit is None:
         return text
-    title = hit.iloc[0]["title_en"] if lang() == "en" else None
-    return str(title if isinstance(title, str) and title else hit.iloc[0]["title"])
+    title = hit[1] if (language or lang()) == "en" else None
+    return str(title if isinstance(title, str) and title else hit[0])
 
 
-def label(row, base: str) -> str:
-    value = row.get(f"{base}_{lang()}")
+def plan_titles() -> dict[str, tuple]:
+    """plan_id -> (title, title_en) of the current database snapshot."""
+    return _plan_titles(*data.snapshot())
+
+
+@st.cache_resource(max_entries=4, show_spinner=False)
+def _plan_titles(path: str, token) -> dict[str, tuple]:
+    """plan_id -> (title, title_en) per database snapshot: a dict look-up per source line and hover, not a filtered
+    frame (the regions page names a source per figure)."""
+    titles: dict[str, tuple] = {}
+    for r in data.plan_titles().to_dict("records"):
+        titles.setdefault(r["plan_id"], (r["title"], r["title_en"]))
+    return titles
+
+
+def period_names(language: str | None = None) -> dict[str, str]:
+    per = data.periods()
+    return dict(zip(per["period"], per[f"label_{language or lang()}"]))
+
+
+def label(row, base: str, language: str | None = None, periods: dict | None = None) -> str:
+    language = language or lang()
+    value = row.get(f"{base}_{language}")
     if blank(value):
         return str(value)
     if base == "period":  # figure_search rows carry the period id only
-        per = data.periods()
-        names = dict(zip(per["period"], per[f"label_{lang()}"]))
+        names = period_names(language) if periods is None else periods
         return names.get(row.get("period"), blank(row.get("period")))
     return blank(row.get(f"{base}_id"))
 
@@ -103,13 +123,16 @@ def figures_table(df: pd.DataFrame, key: str | None = None, with_region: bool = 
     if df.empty:
         return
     rows = df.to_dict("records")  # callers pass capped frames; records are cheaper than iterrows
+    lg, titles = lang(), plan_titles()  # once per table, not once per cell
+    periods = period_names(lg)
     out = pd.DataFrame({
-        t("period"): [label(r, "period") for r in rows],
-        **({t("region"): [label(r, "region") for r in rows]} if with_region else {}),
-        t("metric"): [label(r, "metric") for r in rows],
-        t("value"): [value_text(r) for r in rows],
+        t("period"): [label(r, "period", lg, periods) for r in rows],
+        **({t("region"): [label(r, "region", lg) for r in rows]} if with_region else {}),
+        t("metric"): [label(r, "metric", lg) for r in rows],
+        t("value"): [fmt.with_unit(r["value_base"], r.get("qualifier"), r.get("display_unit_zh"),
+                                   r.get("display_unit_en"), r.get("decimals"), lg) for r in rows],
         t("source"): [source_name(next((v for v in (r.get("source"), r.get("plan_id"), r.get("upload_file"))
-                                        if blank(v)), None)) for r in rows],
+                                        if blank(v)), None), titles, lg) for r in rows],
         t("quote"): [blank(r.get("quote")) for r in rows],
     })
     st.dataframe(out, hide_index=True, key=key, width="stretch", placeholder="")
