@@ -122,3 +122,12 @@ def test_cooperation_drill_down_from_the_link(make_app, path):
     _ok(at)
     assert len(set(at.dataframe[0].value.iloc[:, 1])) > 1
     assert not at.query_params.get("coop_drill")
+
+
+def test_presentation_empty_state_keeps_one_sentence_in_either_language():
+    from ui.widgets import first_sentence
+
+    assert first_sentence("暂无数据：规划文本未写明。请在上传数据页上传。") == "暂无数据：规划文本未写明。"
+    en = "No Agreed / signed amount figures for 12th FYP (2011–2015) yet: the plan text states none. Upload them."
+    assert first_sentence(en) == "No Agreed / signed amount figures for 12th FYP (2011–2015) yet: the plan text states none."
+    assert "。" not in first_sentence(en)

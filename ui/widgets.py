@@ -1,6 +1,7 @@
 """Small shared page pieces: empty states pointing at the upload page, value labels, tables with readable columns."""
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pandas as pd
@@ -18,6 +19,11 @@ def upload_available() -> bool:
     return UPLOAD_PAGE.exists()
 
 
+def first_sentence(message: str) -> str:
+    """The first sentence of a Chinese (ends in 。！？) or English (ends in . ! ? before a space) message."""
+    return re.split(r"(?<=[。！？])|(?<=[.!?])\s+", message.strip(), maxsplit=1)[0]
+
+
 def empty_state(message: str, key: str | None = None) -> None:
     """Says what is missing and what to do; links the upload page when it is installed.
 
@@ -25,7 +31,7 @@ def empty_state(message: str, key: str | None = None) -> None:
     presenter does not upload mid-meeting, and the chart must still fit a 1280x720 screen.
     """
     if presenting():
-        st.caption(message.split("。")[0] + "。")
+        st.caption(first_sentence(message))
         return
     st.info(message, icon="ℹ️")
     if upload_available():
