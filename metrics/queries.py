@@ -17,8 +17,8 @@ ENTERPRISE_REGIONS = d.regions_with_role("enterprise")
 # places that receive aid (role recipient): scope rows (全部对口地区, 西部地区…) and members of a group are not parts
 RECIPIENT_ROLE = "recipient"
 RECIPIENT_SQL = f"region_role LIKE '%{RECIPIENT_ROLE}%'"  # on v_figures
-_AT_LEAST_SQL = "(" + ", ".join(f"'{q}'" for q in sorted(AT_LEAST)) + ")"
-_APPROX_SQL = "(" + ", ".join(f"'{q}'" for q in sorted(APPROX)) + ")"
+# the qualifier lists as SQL, built once beside the stored cells' SQL that uses them too
+_AT_LEAST_SQL, _APPROX_SQL = cell_tables.AT_LEAST_SQL, cell_tables.APPROX_SQL
 
 
 def _df(con: duckdb.DuckDBPyConnection, sql: str, params: list | None = None) -> pd.DataFrame:
@@ -313,7 +313,6 @@ JOIN metrics m ON m.metric_id = k.metric_id
 LEFT JOIN stated s ON s.five_year = k.five_year AND s.region_id = k.region_id AND s.metric_id = k.metric_id
 LEFT JOIN summed y ON y.five_year = k.five_year AND y.region_id = k.region_id AND y.metric_id = k.metric_id
 LEFT JOIN covered c ON c.five_year = k.five_year AND c.region_id = k.region_id AND c.metric_id = k.metric_id
-WHERE 1=1 {period_where}
 ORDER BY p.sort, r.sort, m.sort, k.five_year, k.region_id, k.metric_id"""
 
 def period_cells(con, metric_id: str | None = None, periods: list[str] | None = None,
@@ -372,9 +371,7 @@ def period_cells_live(con, metric_id: str | None = None, periods: list[str] | No
              + _in("f.category", category, params) + _in("f.five_year", periods, params))
     if recipients_only:
         where += f" AND f.{RECIPIENT_SQL}"
-    period_where = ""
-    sql = _PERIOD_CELLS_SQL.format(where=where, period_where=period_where, at_least=_AT_LEAST_SQL,
-                                   approx=_APPROX_SQL)
+    sql = _PERIOD_CELLS_SQL.format(where=where, at_least=_AT_LEAST_SQL, approx=_APPROX_SQL)
     return _period_frame(_df(con, sql, params))
 
 

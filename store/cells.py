@@ -71,8 +71,8 @@ CREATE TABLE IF NOT EXISTS period_cells (   -- metrics.queries.period_cells with
 );
 """
 
-_AT_LEAST_SQL = "(" + ", ".join(f"'{q}'" for q in sorted(AT_LEAST)) + ")"
-_APPROX_SQL = "(" + ", ".join(f"'{q}'" for q in sorted(APPROX)) + ")"
+AT_LEAST_SQL = "(" + ", ".join(f"'{q}'" for q in sorted(AT_LEAST)) + ")"
+APPROX_SQL = "(" + ", ".join(f"'{q}'" for q in sorted(APPROX)) + ")"
 
 # v_figures_all minus rejected figures is what the dashboard shows ('all'); 'reviewed' also leaves out figures
 # nobody reviewed yet (what v_figures gives a reader who hides them)
@@ -243,7 +243,7 @@ def refresh(con, keys: Iterable[tuple[str, str]] | None = None) -> None:
         params: list = []
         where = "" if keys is None else (_in(prefix + "region_id", regions, params)
                                          + _in(prefix + "metric_id", metrics, params))
-        con.execute(sql.format(where=where, at_least=_AT_LEAST_SQL, approx=_APPROX_SQL), params)
+        con.execute(sql.format(where=where, at_least=AT_LEAST_SQL, approx=APPROX_SQL), params)
     if keys is None:
         con.execute("DELETE FROM build_info WHERE key = ?", [VERSION_KEY])
         con.execute("INSERT INTO build_info (key, value) VALUES (?, ?)", [VERSION_KEY, CELLS_VERSION])
