@@ -22,7 +22,7 @@ from common.messages import LANGS, CodedError, text
 from common.pages import deck_pages
 from common.pages import page as catalogue_page
 from metrics import formatting as fmt
-from metrics import queries
+from metrics import queries, ranking
 from outputs.views import view_url
 
 # page key -> what its chart shows; other pages get a slide with the view's link and no chart
@@ -187,10 +187,16 @@ def _ordered_periods(con: duckdb.DuckDBPyConnection, wanted: list[str], found: p
     return sorted(ps, key=lambda p: (sort.get(p, 1 << 30), p))
 
 
+def _shows_all(params: Mapping[str, Any]) -> bool:
+    """?<page>_all=1: the view shows every region rather than the page's top ones."""
+    return str(_one(params, "all") or "").lower() in ("1", "true", "yes")
+
+
 def _by_region(con: duckdb.DuckDBPyConnection, view: Mapping[str, Any], lang: str, metric_id: str,
-               default_regions: Sequence[str] | None, chart: ViewChart, cells_of) -> ViewChart:
-    """Clustered bars: periods as categories, one series per region, one metric; the cells come from the page's
-    own query, cells_of(con, metric_id, periods, regions)."""
+               default_regions: Sequence[str] | None, chart: ViewChart, cells_of, top: int | None = None) -> ViewChart:
+    """Clustered bars as the page draws them (ui.charts.bars_by_region): regions as categories, largest first, the
+    page's top N and the rest folded into one "N other regions" category (metrics.ranking), one series per period;
+    one metric; the cells come from the page's own query, cells_of(con, metric_id, periods, regions)."""
     params = view.get("params") or {}
     m = _metric(con, metric_id)
     if m is None:
@@ -216,11 +222,14 @@ def _by_region(con: duckdb.DuckDBPyConnection, view: Mapping[str, Any], lang: st
                                           lambda r: r[region_col], (m["display_unit_zh"], m["display_unit_en"]))
     chart.notes.extend(notes)
     ps = _ordered_periods(con, periods, df)
-    chart.categories = _period_labels(con, ps, lang)
-    regs = df.drop_duplicates("region_id").sort_values(["region_sort", "region_id"])
-    for r in regs.itertuples():
-        chart.series.append(Series(getattr(r, region_col), [values.get((p, r.region_id)) for p in ps],
-                                   r.region_color or None))
+    kept, rest = ranking.split_top(df, None if _shows_all(params) else top)
+    for r in ranking.fold(df, rest).to_dict("records"):
+        values[(r["period"], ranking.OTHER)] = round(float(r["value_base"]) / scale, 10)
+    names = dict(zip(df["region_id"], df[region_col]))
+    order = kept + ([ranking.OTHER] if rest else [])
+    chart.categories = [names[r] for r in kept] + ([text("other_regions", lang, n=len(rest))] if rest else [])
+    for label, p, color in zip(_period_labels(con, ps, lang), ps, ranking.series_colors(len(ps))):
+        chart.series.append(Series(label, [values.get((p, r)) for r in order], color))
     return chart
 
 
@@ -381,7 +390,8 @@ def _view_chart(con, view: dict, params: Mapping[str, Any], page: str, lang: str
     if page == "funding":
         return _by_region(con, view, lang, _one(params, "metric") or catalogue_page("funding").default_metric, None,
                           chart,
-                          lambda c, m, p, r: queries.funding_by_period_region(c, m, p or None, r or None))
+                          lambda c, m, p, r: queries.funding_by_period_region(c, m, p or None, r or None),
+                          catalogue_page("funding").top_regions)
     if page == "overview":
         return _headline(con, view, lang, chart)
     if page == "cooperation":
@@ -390,7 +400,7 @@ def _view_chart(con, view: dict, params: Mapping[str, Any], page: str, lang: str
             return df[df["metric_id"] == m]
         return _by_region(con, view, lang, _one(params, "metric") or catalogue_page("cooperation").default_metric,
                           queries.COOPERATION_REGIONS,
-                          chart, coop)
+                          chart, coop, catalogue_page("cooperation").top_regions)
     if page == "regions":
         return _region_metrics(con, view, lang, chart)
     if page == "tasks":
