@@ -72,7 +72,7 @@ def _body() -> None:
     foldable = bool(SPEC.top_regions) and n_regions > SPEC.top_regions + 1
     # the view the user sees, and only it, is built: one chart per rerun (the others cost nothing until chosen)
     if not presenting():
-        c1, c2 = st.columns([4, 1], vertical_alignment="center")
+        c1, c2 = st.columns([4, 1.1], vertical_alignment="center")
         # the view's choice is the filter itself (?funding_tab=, saved views, the deck): never empty
         c1.segmented_control(t("funding_view"), TABS, key=f"{PAGE}_tab", format_func=t, required=True,
                              label_visibility="collapsed")
@@ -98,7 +98,8 @@ def _body() -> None:
     if presenting():  # the slide: the view's one chart
         return
     if rest:
-        st.caption(t("top_regions_note", k=len(kept), n=len(rest)))
+        note = "top_regions_note_lines" if s["tab"] == "across" else "top_regions_note"
+        st.caption(t(note, k=len(kept), n=len(rest)))
 
     st.subheader(t("drilldown"))
     cells = {f"{r.period}|{r.region_id}": f"{pnames.get(r.period, r.period)} · {rnames.get(r.region_id)}"

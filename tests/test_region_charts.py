@@ -66,7 +66,7 @@ def test_many_regions_draw_a_trace_per_period_and_a_bounded_bar_count(many_regio
     assert n_regions > 3 * TOP  # the point of the fixture: far more regions than the chart names
     spec = _chart(at, "funding_grouped")
     # before: one trace per region (46 at 1k figures, 97 at 1M)
-    assert [tr["name"] for tr in spec["data"]] == list(dict.fromkeys(df.sort_values("period_sort")["period_zh"]))
+    assert [tr["name"] for tr in spec["data"]] == list(dict.fromkeys(df.sort_values("period_sort")["period"]))  # 十二五
     assert len(spec["data"]) == periods
     cats = spec["layout"]["xaxis"]["categoryarray"]
     assert len(cats) == TOP + 1 and cats[-1] == text("other_regions", n=n_regions - TOP)
@@ -77,10 +77,11 @@ def test_many_regions_draw_a_trace_per_period_and_a_bounded_bar_count(many_regio
     assert totals == sorted(totals, reverse=True)
     assert any(text("top_regions_note", k=TOP, n=n_regions - TOP) == c.value for c in at.caption)
 
-    # the lines across periods: one per region shown plus the folded one
+    # the lines across periods: one per region shown (their folded sum would flatten them; the caption says so)
     at.segmented_control(key="funding_tab").set_value("across").run(timeout=60)
     lines = _chart(_ok(at), "funding_across")["data"]
-    assert len(lines) == TOP + 1 and lines[-1]["name"] == cats[-1]
+    assert [tr["name"] for tr in lines] == cats[:-1]
+    assert any(text("top_regions_note_lines", k=TOP, n=n_regions - TOP) == c.value for c in at.caption)
     for tab, key in (("shares", "funding_shares"), ("per_project", "funding_per_project"),
                      ("annualised", "funding_annualised")):
         at.segmented_control(key="funding_tab").set_value(tab).run(timeout=60)
@@ -108,9 +109,8 @@ def test_the_folded_bar_is_the_sum_of_what_it_folds(many_regions, make_app):
     kept, rest = ranking.split_top(df, TOP)
     shown = bar_cells(_chart(at, "funding_grouped"))
     other = shown[text("other_regions", n=len(rest))]
-    labels = dict(zip(df["period"], df["period_zh"]))
     for period, part in df[df["region_id"].isin(rest)].groupby("period"):
-        bar = other[labels[period]]
+        bar = other[period]
         assert bar["y"] == pytest.approx(part["value_base"].sum() / 1e8)  # 亿元
         assert bar["customdata"] == [ranking.OTHER, period]  # a click opens the folded regions' figures
         assert "包括" in bar["hovertext"]
@@ -132,11 +132,10 @@ def test_a_slide_shows_what_its_page_shows(many_regions, make_app):
         con.close()
     assert slide.categories == cats  # the same regions in the same order, the folded one last
     df = _shown_cells(many_regions, at)
-    per = dict(zip(df["period"], df["period_zh"]))
     for s in slide.series:
         for region, v in zip(slide.categories, s.values):
             if v is not None:
-                assert shown[region][per[s.name]]["y"] == pytest.approx(v)
+                assert shown[region][s.name]["y"] == pytest.approx(v)
     assert len(every.categories) == df["region_id"].nunique()
 
 

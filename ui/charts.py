@@ -361,7 +361,7 @@ def bars_by_region(df: pd.DataFrame, title: str, unit_zh: str, unit_en: str, dec
     auto_factor, auto_unit = fmt.chart_unit(unit_zh, unit_en, lang(), df[value_col].abs().max() if len(df) else None)
     factor = factor or (auto_factor if y_unit is None else fmt.factor(unit_zh))
     label_dec = decimals if factor == fmt.factor(unit_zh) else 2  # rescaled (万家, bn yuan): keep two decimals
-    narrow = _narrow(df, value_col, "region_sort", "period_sort", *extra)
+    narrow = _narrow(df, value_col, "region_sort", "period_sort", "period_en", *extra)
     kept, rest, rows = folded(narrow, top, value_col, combine)
     names = _region_names(narrow)
     other = t("other_regions", n=len(rest))
@@ -386,7 +386,10 @@ def bars_by_region(df: pd.DataFrame, title: str, unit_zh: str, unit_en: str, dec
     for i, r in enumerate(records):
         by_key.setdefault(r["period"] if kind != "line" else r["region_id"], []).append(i)
     if kind == "line":
-        order = [*kept, *([ranking.OTHER] if rest else [])]
+        # lines of the regions shown only: the folded regions' sum is of another magnitude than any one region's
+        # line and would flatten them all (the page says how many regions are left out)
+        order = kept
+        with_text = len(order) * len(periods) <= BAR_LABELS_MAX
         colors = dict(zip(narrow["region_id"], narrow["region_color"])) if "region_color" in narrow.columns else {}
         for rid in order:
             ix = sorted(by_key.get(rid, []), key=lambda i: periods.index(records[i]["period"]))
@@ -396,7 +399,8 @@ def bars_by_region(df: pd.DataFrame, title: str, unit_zh: str, unit_en: str, dec
             f = [flags[i] for i in ix]
             fig.add_trace(go.Scatter(
                 mode="lines+markers+text", textposition="top center", name=labels.get(rid, rid),
-                x=[_label(records[i], "period") for i in ix], y=[ys[i] for i in ix], text=[texts[i] for i in ix],
+                x=[_label(records[i], "period") for i in ix], y=[ys[i] for i in ix],
+                text=[texts[i] for i in ix] if with_text else None,
                 customdata=[custom[i] for i in ix], hovertext=[hovers[i] for i in ix], hoverinfo="text",
                 line=dict(color=color, width=sz["line"], dash="dot" if rid == ranking.OTHER else "solid"),
                 marker=dict(color=color, size=sz["marker"], symbol=["circle-open" if x else "circle" for x in f],
@@ -411,7 +415,7 @@ def bars_by_region(df: pd.DataFrame, title: str, unit_zh: str, unit_en: str, dec
             ix = by_key[p]
             fig.add_trace(go.Bar(
                 x=[labels.get(records[i]["region_id"], records[i]["region_id"]) for i in ix], y=[ys[i] for i in ix],
-                name=_label(records[ix[0]], "period"), customdata=[custom[i] for i in ix],
+                name=_series_name(records[ix[0]]), customdata=[custom[i] for i in ix],
                 text=[texts[i] for i in ix] if with_text else None, hovertext=[hovers[i] for i in ix],
                 hoverinfo="text", textposition="outside", cliponaxis=False,
                 marker=dict(color=colors[p], opacity=[0.55 if is_other[i] else 1.0 for i in ix],
@@ -419,22 +423,35 @@ def bars_by_region(df: pd.DataFrame, title: str, unit_zh: str, unit_en: str, dec
                             pattern=dict(shape=[UNREVIEWED_PATTERN if flags[i] else "" for i in ix],
                                          fillmode="overlay", fgcolor="white"))))
         cats = [labels.get(r, r) for r in kept] + ([other] if rest else [])
+        upright = len(cats) <= TICKS_UPRIGHT
         fig.update_xaxes(categoryorder="array", categoryarray=cats, tickmode="array", tickvals=cats,
-                         ticktext=[_wrap_tick(c) for c in cats])
+                         ticktext=[_wrap_tick(c, len(cats)) if upright else c for c in cats],
+                         tickangle=0 if upright else -45)
         fig.update_layout(barmode="group", legend_traceorder="normal")
-    fig.update_xaxes(tickangle=0 if len(fig.layout.xaxis.tickvals or ()) <= 14 else -45)
+    if kind == "line":
+        fig.update_xaxes(tickangle=0)
     _mark_unreviewed(fig, flags)
     return _layout(fig, title, y_unit or auto_unit)
 
 
-def _wrap_tick(label: str) -> str:
-    """A long region name on two lines under its bars (新疆生产建设兵团第十四师, Kashgar, Xinjiang)."""
-    text = str(label)
-    if ", " in text:
-        return text.replace(", ", ",<br>", 1)
-    if len(text) > 6 and all(ord(c) >= 0x2E80 for c in text):
-        return text[:len(text) // 2] + "<br>" + text[len(text) // 2:]
-    return text
+TICKS_UPRIGHT = 14  # up to this many region names stand upright under their bars (wrapped); more are slanted
+PLOT_EMS = {True: 50, False: 36}  # about how many characters the plot area is wide at 1280 (presenting, not)
+
+
+def _wrap_tick(label: str, n: int) -> str:
+    """A region name wrapped to the width its bars have (青海<br>海北州, Haibei,<br>Qinghai), so neighbours do not
+    print over each other."""
+    ems = max(2.0, PLOT_EMS[presenting()] / max(n, 1))
+    return "<br>".join(_wrap(str(label), ems)) or str(label)
+
+
+def _series_name(row) -> str:
+    """A bar series in the legend: a five-year period by its short name (十二五, 12th FYP; its years are in the
+    hover), a year by its label (2021年)."""
+    label = _label(row, "period")
+    if "(" in str(row.get("period_en") or ""):
+        return fmt.period_short(row["period"], row.get("period_en"), lang())
+    return label
 
 
 def share_bars(df: pd.DataFrame, title: str, top: int | None = None) -> go.Figure:
