@@ -12,6 +12,7 @@ import pandas as pd
 
 from common.numbers import APPROX, AT_LEAST
 
+UPRIGHT_MAX = 14  # up to this many regions are columns (names under their bars); more are rows, one per region
 OTHER = "_other"  # region_id of the folded entry (no region in regions.csv starts with "_")
 
 # one colour per series (five-year periods or years, oldest lightest): a sequential blue that stays readable on a

@@ -565,9 +565,12 @@ def _chart_slide(prs, chart: ViewChart) -> None:
         data.categories = chart.categories
         for s in chart.series:
             data.add_series(s.name, s.values, number_format=label_fmt)
-        gf = slide.shapes.add_chart(XL_CHART_TYPE.COLUMN_CLUSTERED, Inches(0.4), body_top,
-                                    W - Inches(0.8), body_h, data)
+        rows = len(chart.categories) > ranking.UPRIGHT_MAX  # every region of a view: rows, as the page draws them
+        gf = slide.shapes.add_chart(XL_CHART_TYPE.BAR_CLUSTERED if rows else XL_CHART_TYPE.COLUMN_CLUSTERED,
+                                    Inches(0.4), body_top, W - Inches(0.8), body_h, data)
         c = gf.chart
+        if rows:
+            c.category_axis.reverse_order = True  # the largest on top
         c.font.size = Pt(14)
         _set_ea(c.font)
         c.has_title = True

@@ -104,16 +104,17 @@ def app_settings(monkeypatch, db: Path, **settings) -> None:
 
 
 def bar_cells(spec: dict) -> dict[str, dict[str, dict]]:
-    """A region bar chart's Plotly JSON (ui.charts.bars_by_region: regions are the categories, one trace per period)
-    as {region label: {period label: {y, text, customdata, hovertext, color}}}."""
+    """A region bar chart's Plotly JSON (ui.charts.bars_by_region: regions are the categories, one trace per period;
+    horizontal rows when every region is shown) as {region label: {period: {y (the value), text, customdata,
+    hovertext, color}}}."""
     out: dict[str, dict[str, dict]] = {}
     for tr in spec["data"]:
-        n = len(tr["x"])
-        texts = tr.get("text") or [None] * n
+        regions, values = (tr["y"], tr["x"]) if tr.get("orientation") == "h" else (tr["x"], tr["y"])
+        texts = tr.get("text") or [None] * len(regions)
         color = tr.get("marker", {}).get("color")
-        for i, region in enumerate(tr["x"]):
+        for i, region in enumerate(regions):
             out.setdefault(region, {})[tr["name"]] = dict(
-                y=tr["y"][i], text=texts[i], customdata=tr["customdata"][i], hovertext=tr["hovertext"][i],
+                y=values[i], text=texts[i], customdata=tr["customdata"][i], hovertext=tr["hovertext"][i],
                 color=color[i] if isinstance(color, list) else color)
     return out
 

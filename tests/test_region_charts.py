@@ -96,11 +96,13 @@ def test_show_all_regions_is_a_switch_in_the_link(many_regions, make_app):
     n_regions = shown["region_id"].nunique()
     at.toggle(key="funding_all").set_value(True).run(timeout=60)
     spec = _chart(_ok(at), "funding_grouped")
-    assert len(spec["layout"]["xaxis"]["categoryarray"]) == n_regions  # every region, no folded bar
+    # every region, no folded bar: a row per region, largest first
+    assert len(spec["layout"]["yaxis"]["categoryarray"]) == len(bar_cells(spec)) == n_regions
+    assert {tr["orientation"] for tr in spec["data"]} == {"h"}
     assert len(spec["data"]) == shown["period"].nunique()  # still a trace per period
     assert at.query_params.get("funding_all") in ("1", ["1"])
     again = _ok(make_app(many_regions, "funding", {"funding_all": "1"}, params_first=True))
-    assert len(_chart(again, "funding_grouped")["layout"]["xaxis"]["categoryarray"]) == n_regions
+    assert len(_chart(again, "funding_grouped")["layout"]["yaxis"]["categoryarray"]) == n_regions
 
 
 def test_the_folded_bar_is_the_sum_of_what_it_folds(many_regions, make_app):
@@ -119,7 +121,7 @@ def test_the_folded_bar_is_the_sum_of_what_it_folds(many_regions, make_app):
     assert set(shown) - {text("other_regions", n=len(rest))} == {names[r] for r in kept}
 
 
-def test_a_slide_shows_what_its_page_shows(many_regions, make_app):
+def test_a_slide_shows_what_its_page_shows(many_regions, make_app, tmp_path):
     at = _ok(make_app(many_regions, "funding"))
     shown = bar_cells(_chart(at, "funding_grouped"))
     cats = _chart(at, "funding_grouped")["layout"]["xaxis"]["categoryarray"]
@@ -137,6 +139,22 @@ def test_a_slide_shows_what_its_page_shows(many_regions, make_app):
             if v is not None:
                 assert shown[region][s.name]["y"] == pytest.approx(v)
     assert len(every.categories) == df["region_id"].nunique()
+    from pptx import Presentation
+    from pptx.enum.chart import XL_CHART_TYPE
+
+    from outputs.deck import build_deck
+
+    con = db.open_read(many_regions)
+    try:
+        out = build_deck(con, [{"name": "前十", "page": "funding", "params": {"periods": periods}},
+                               {"name": "全部", "page": "funding", "params": {"periods": periods, "all": True}}],
+                         tmp_path / "deck.pptx")
+    finally:
+        con.close()
+    top, every_chart = [next(s.chart for s in slide.shapes if s.has_chart)
+                        for slide in list(Presentation(str(out)).slides)[1:]]
+    assert top.chart_type == XL_CHART_TYPE.COLUMN_CLUSTERED and list(top.plots[0].categories) == cats
+    assert every_chart.chart_type == XL_CHART_TYPE.BAR_CLUSTERED  # every region: rows, as on the page
 
 
 @pytest.fixture

@@ -136,7 +136,7 @@ def _with_source(fig: go.Figure, source: str) -> go.Figure:
     sz = style()
     lines = [w for x in source.split(" · ") if x.strip() for w in _wrap(x.strip(), SOURCE_LINE_EMS)]
     small = max(sz["font"] - 3, 10)
-    tick_lines = 2 if any("<br>" in str(v) for v in (fig.layout.xaxis.ticktext or ())) else 1
+    tick_lines = 1 + max((str(v).count("<br>") for v in (fig.layout.xaxis.ticktext or ())), default=0)
     below = sz["font"] * (tick_lines + 1) + 6 + (tick_lines - 1) * 4 if fig.layout.xaxis.visible is not False else 4
     fig.add_annotation(text="<br>".join(lines), xref="paper", yref="paper", x=0, y=0, xanchor="left",
                        yanchor="top", yshift=-below, showarrow=False, align="left",
@@ -410,11 +410,17 @@ def bars_by_region(df: pd.DataFrame, title: str, unit_zh: str, unit_en: str, dec
                          ticktext=[str(c).replace("(", "<br>(", 1) for c in cats])
     else:
         colors = dict(zip(periods, ranking.series_colors(len(periods))))
-        with_text = len(records) <= BAR_LABELS_MAX
+        cats = [labels.get(r, r) for r in kept] + ([other] if rest else [])
+        # a handful of regions stand under their bars; more (every region) are rows, one per region, largest on top
+        across = len(cats) <= TICKS_UPRIGHT
+        with_text = across and len(records) <= BAR_LABELS_MAX
         for p in periods:
             ix = by_key[p]
+            names_p, values_p = [labels.get(records[i]["region_id"], records[i]["region_id"]) for i in ix], \
+                [ys[i] for i in ix]
             fig.add_trace(go.Bar(
-                x=[labels.get(records[i]["region_id"], records[i]["region_id"]) for i in ix], y=[ys[i] for i in ix],
+                x=names_p if across else values_p, y=values_p if across else names_p,
+                orientation="v" if across else "h",
                 name=_series_name(records[ix[0]]), customdata=[custom[i] for i in ix],
                 text=[texts[i] for i in ix] if with_text else None, hovertext=[hovers[i] for i in ix],
                 hoverinfo="text", textposition="outside", cliponaxis=False,
@@ -422,19 +428,22 @@ def bars_by_region(df: pd.DataFrame, title: str, unit_zh: str, unit_en: str, dec
                             line=dict(color="white", width=0.5),
                             pattern=dict(shape=[UNREVIEWED_PATTERN if flags[i] else "" for i in ix],
                                          fillmode="overlay", fgcolor="white"))))
-        cats = [labels.get(r, r) for r in kept] + ([other] if rest else [])
-        upright = len(cats) <= TICKS_UPRIGHT
-        fig.update_xaxes(categoryorder="array", categoryarray=cats, tickmode="array", tickvals=cats,
-                         ticktext=[_wrap_tick(c, len(cats)) if upright else c for c in cats],
-                         tickangle=0 if upright else -45)
         fig.update_layout(barmode="group", legend_traceorder="normal")
+        if across:
+            fig.update_xaxes(categoryorder="array", categoryarray=cats, tickmode="array", tickvals=cats,
+                             ticktext=[_wrap_tick(c, len(cats)) for c in cats], tickangle=0)
+        else:
+            fig.update_yaxes(categoryorder="array", categoryarray=cats, autorange="reversed")
+            _mark_unreviewed(fig, flags)
+            return _layout(fig, title, y_unit or auto_unit,
+                           height=max(sz["height"], int(sz["row"] * (1 + 0.25 * len(periods)) * len(cats)) + 160))
     if kind == "line":
         fig.update_xaxes(tickangle=0)
     _mark_unreviewed(fig, flags)
     return _layout(fig, title, y_unit or auto_unit)
 
 
-TICKS_UPRIGHT = 14  # up to this many region names stand upright under their bars (wrapped); more are slanted
+TICKS_UPRIGHT = ranking.UPRIGHT_MAX  # region names under their bars (wrapped) up to this many; more are rows
 PLOT_EMS = {True: 50, False: 36}  # about how many characters the plot area is wide at 1280 (presenting, not)
 
 
@@ -442,7 +451,12 @@ def _wrap_tick(label: str, n: int) -> str:
     """A region name wrapped to the width its bars have (青海<br>海北州, Haibei,<br>Qinghai), so neighbours do not
     print over each other."""
     ems = max(2.0, PLOT_EMS[presenting()] / max(n, 1))
-    return "<br>".join(_wrap(str(label), ems)) or str(label)
+    text = str(label)
+    if all(ord(c) >= 0x2E80 for c in text) and len(text) > ems:  # 四川阿坝 as 四川 / 阿坝, not 四川阿 / 坝
+        lines = -(-len(text) // int(ems))
+        per = -(-len(text) // lines)
+        return "<br>".join(text[i:i + per] for i in range(0, len(text), per))
+    return "<br>".join(_wrap(text, ems)) or text
 
 
 def _series_name(row) -> str:
