@@ -72,6 +72,11 @@ _WATCH = """(target) => {
       for (const r of records) {
         const node = r.target.nodeType === 1 ? r.target : r.target.parentElement;
         if (node && node.closest && node.closest(target)) { b.hit = true; break; }
+        // a target drawn anew (another page's slide bar) arrives as an added node of its container
+        for (const n of r.addedNodes || []) {
+          if (n.nodeType === 1 && (n.matches(target) || n.querySelector(target))) { b.hit = true; break; }
+        }
+        if (b.hit) break;
       }
     }
   });
