@@ -20,14 +20,19 @@ OTHER = "_other"  # region_id of the folded entry (no region in regions.csv star
 SERIES_BLUES = ("#9ecae1", "#6baed6", "#4292c6", "#2171b5", "#08519c", "#08306b")
 
 
-def series_colors(n: int) -> list[str]:
-    """n colours from light (oldest) to dark (newest)."""
+# the folded entry's bars in the same steps of grey: "not one region" at a glance, still told apart by period
+SERIES_GREYS = ("#d9d9d9", "#bdbdbd", "#969696", "#737373", "#525252", "#252525")
+
+
+def series_colors(n: int, folded: bool = False) -> list[str]:
+    """n colours from light (oldest) to dark (newest); greys for the folded entry."""
+    shades = SERIES_GREYS if folded else SERIES_BLUES
     if n <= 0:
         return []
     if n == 1:
-        return [SERIES_BLUES[3]]
-    idx = np.linspace(0, len(SERIES_BLUES) - 1, n) if n <= len(SERIES_BLUES) else np.arange(n) % len(SERIES_BLUES)
-    return [SERIES_BLUES[int(round(i))] for i in idx]
+        return [shades[3]]
+    idx = np.linspace(0, len(shades) - 1, n) if n <= len(shades) else np.arange(n) % len(shades)
+    return [shades[int(round(i))] for i in idx]
 
 
 def rank_regions(df: pd.DataFrame, value_col: str = "value_base") -> list[str]:

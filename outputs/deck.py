@@ -38,6 +38,7 @@ class Series:
     name: str
     values: list[float | None]
     color: str | None = None          # "#RRGGBB"
+    folded_color: str | None = None   # the folded "N other regions" category's bar, when the chart has one
 
 
 @dataclass
@@ -228,8 +229,9 @@ def _by_region(con: duckdb.DuckDBPyConnection, view: Mapping[str, Any], lang: st
     names = dict(zip(df["region_id"], df[region_col]))
     order = kept + ([ranking.OTHER] if rest else [])
     chart.categories = [names[r] for r in kept] + ([text("other_regions", lang, n=len(rest))] if rest else [])
-    for label, p, color in zip(_period_labels(con, ps, lang), ps, ranking.series_colors(len(ps))):
-        chart.series.append(Series(label, [values.get((p, r)) for r in order], color))
+    for label, p, color, grey in zip(_period_labels(con, ps, lang), ps, ranking.series_colors(len(ps)),
+                                     ranking.series_colors(len(ps), folded=True)):
+        chart.series.append(Series(label, [values.get((p, r)) for r in order], color, grey if rest else None))
     return chart
 
 
@@ -605,6 +607,10 @@ def _chart_slide(prs, chart: ViewChart) -> None:
             if rgb is not None:
                 ser.format.fill.solid()
                 ser.format.fill.fore_color.rgb = rgb
+            if s.folded_color and chart.categories:  # the folded regions' bar in grey, as on the page
+                point = ser.points[len(chart.categories) - 1]
+                point.format.fill.solid()
+                point.format.fill.fore_color.rgb = _rgb(s.folded_color)
     y = H - foot_h - Inches(0.2)
     if foot:
         _text(slide, Inches(0.5), y, W - Inches(1.0), Inches(0.2) * n_foot, foot, 10, color="#555555")

@@ -410,6 +410,7 @@ def bars_by_region(df: pd.DataFrame, title: str, unit_zh: str, unit_en: str, dec
                          ticktext=[str(c).replace("(", "<br>(", 1) for c in cats])
     else:
         colors = dict(zip(periods, ranking.series_colors(len(periods))))
+        greys = dict(zip(periods, ranking.series_colors(len(periods), folded=True)))
         cats = [labels.get(r, r) for r in kept] + ([other] if rest else [])
         # a handful of regions stand under their bars; more (every region) are rows, one per region, largest on top
         across = len(cats) <= TICKS_UPRIGHT
@@ -424,7 +425,8 @@ def bars_by_region(df: pd.DataFrame, title: str, unit_zh: str, unit_en: str, dec
                 name=_series_name(records[ix[0]]), customdata=[custom[i] for i in ix],
                 text=[texts[i] for i in ix] if with_text else None, hovertext=[hovers[i] for i in ix],
                 hoverinfo="text", textposition="outside", cliponaxis=False,
-                marker=dict(color=colors[p], opacity=[0.55 if is_other[i] else 1.0 for i in ix],
+                # per-bar colours, never per-bar opacity: an opacity array stops Streamlit's selection event
+                marker=dict(color=[greys[p] if is_other[i] else colors[p] for i in ix],
                             line=dict(color="white", width=0.5),
                             pattern=dict(shape=[UNREVIEWED_PATTERN if flags[i] else "" for i in ix],
                                          fillmode="overlay", fgcolor="white"))))
