@@ -317,6 +317,7 @@ def _partial(row, text: str) -> str:
 
 MEMBERS_NAMED = 8  # regions named in the folded bar's hover text
 BAR_LABELS_MAX = 40  # value labels on the bars up to this many bars; beyond, they would only overprint
+BAR_LABELS_LEVEL = 16  # up to this many bars their labels are level; more, and they stand upright
 
 
 def _region_names(df: pd.DataFrame) -> dict:
@@ -415,6 +416,8 @@ def bars_by_region(df: pd.DataFrame, title: str, unit_zh: str, unit_en: str, dec
         # a handful of regions stand under their bars; more (every region) are rows, one per region, largest on top
         across = len(cats) <= TICKS_UPRIGHT
         with_text = across and len(records) <= BAR_LABELS_MAX
+        # narrow bars: labels stand upright above them at full size rather than shrunk to the bar's width
+        upright = dict(textangle=-90, constraintext="none") if len(records) > BAR_LABELS_LEVEL else {}
         for p in periods:
             ix = by_key[p]
             names_p, values_p = [labels.get(records[i]["region_id"], records[i]["region_id"]) for i in ix], \
@@ -424,7 +427,7 @@ def bars_by_region(df: pd.DataFrame, title: str, unit_zh: str, unit_en: str, dec
                 orientation="v" if across else "h",
                 name=_series_name(records[ix[0]]), customdata=[custom[i] for i in ix],
                 text=[texts[i] for i in ix] if with_text else None, hovertext=[hovers[i] for i in ix],
-                hoverinfo="text", textposition="outside", cliponaxis=False,
+                hoverinfo="text", textposition="outside", cliponaxis=False, **upright,
                 # per-bar colours, never per-bar opacity: an opacity array stops Streamlit's selection event
                 marker=dict(color=[greys[p] if is_other[i] else colors[p] for i in ix],
                             line=dict(color="white", width=0.5),
