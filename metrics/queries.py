@@ -600,14 +600,14 @@ def annualised(con, metric_id: str = "aid_funding", periods: list[str] | None = 
 
 # --- regions ---------------------------------------------------------------------------------
 
-def region_detail(con, region_id: str, limit: int | None = None) -> pd.DataFrame:
-    """Every current figure of a region across periods (at most `limit`; n_total counts them all), with its
-    quote and source."""
+def region_detail(con, region_id: str, limit: int | None = None, offset: int = 0) -> pd.DataFrame:
+    """Every current figure of a region across periods (`limit` rows from `offset`; n_total counts them all), with
+    its quote and source."""
     params: list = [region_id]
     cap = ""
     if limit is not None:
-        cap = " LIMIT ?"
-        params.append(int(limit))
+        cap = " LIMIT ? OFFSET ?"
+        params += [int(limit), max(int(offset), 0)]
     return _df(con, f"""
         SELECT f.figure_id, f.period, f.period_zh, f.period_en, f.metric_id, f.metric_zh, f.metric_en,
                f.value, f.unit, f.qualifier, f.value_base, f.number_text, m.display_unit_zh, m.display_unit_en,
@@ -648,11 +648,11 @@ def enterprise_flows(con, periods: list[str] | None = None) -> pd.DataFrame:
 
 
 def category_figures(con, category: str, regions: list[str], periods: list[str] | None = None,
-                     limit: int = 200) -> pd.DataFrame:
-    """The figures behind a category's cells, at most `limit`, with the full count in column n_total."""
+                     limit: int = 200, offset: int = 0) -> pd.DataFrame:
+    """The figures behind a category's cells, `limit` rows from `offset`, with the full count in column n_total."""
     params: list = [category]
     where = _in("f.region_id", regions, params) + _in("f.period", periods, params)
-    params.append(int(limit))
+    params += [int(limit), max(int(offset), 0)]
     return _df(con, f"""
         SELECT f.figure_id, f.period, f.period_zh, f.period_en, f.region_id, f.region_zh, f.region_en,
                f.metric_id, f.metric_zh, f.metric_en, f.value_base, f.qualifier, f.number_text,
@@ -660,7 +660,7 @@ def category_figures(con, category: str, regions: list[str], periods: list[str] 
                coalesce(f.plan_id, f.upload_file) AS source, count(*) OVER () AS n_total
         FROM v_figures f JOIN metrics m USING (metric_id)
         WHERE f.category = ? {where}
-        ORDER BY f.period_sort, f.region_sort, m.sort, f.figure_id LIMIT ?""", params)
+        ORDER BY f.period_sort, f.region_sort, m.sort, f.figure_id LIMIT ? OFFSET ?""", params)
 
 
 # --- tasks -----------------------------------------------------------------------------------
