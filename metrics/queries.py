@@ -57,7 +57,7 @@ def _in(column: str, values, params: list) -> str:
 def _present(con, column: str, params: list, metric_id=None) -> str:
     """A SELECT of one column (period, five_year, region_id or metric_id) over the current figures (of some
     metrics): from the stored cells when the file has them (a row per cell, not per figure), else from v_figures."""
-    if not cell_tables.ready(con):
+    if not cell_tables.current(con):
         return f"SELECT {column} FROM v_figures WHERE 1=1" + _in("metric_id", metric_id, params)
     if column == "five_year":
         return (f"SELECT p.five_year FROM cells c JOIN periods p ON p.period = c.period WHERE c.scope = {_scope_sql(con)}"
@@ -128,13 +128,16 @@ def region_members(con, region_id: str) -> pd.DataFrame:
 # --- cells: one value per period x region x metric --------------------------------------------
 
 def cells(con, metric_id: str | None = None, periods: list[str] | None = None, regions: list[str] | None = None,
-          recipients_only: bool = False, category: str | None = None) -> pd.DataFrame:
+          recipients_only: bool = False, category: str | None = None, ids: bool = False) -> pd.DataFrame:
     """One row per metric, period (as written) and region; where two sentences state the same cell the larger is
     kept (they restate, they do not add; equal values: the first figure id), with how many figures said it and what
     the others said (others_text). The same rule and tie-break as period_cells, in portable SQL.
-    Read from the table the writes keep (store/cells.py); computed live on a file built before it."""
-    if not cell_tables.ready(con):
-        return cells_live(con, metric_id, periods, regions, recipients_only, category)
+    ids: also figure_ids, the ids of every figure in the cell (a list that grows with the data: pages do not read
+    it, a drill-down into one cell or the checks do).
+    Read from the table the writes keep (store/cells.py); computed live on a file built before it or when the
+    figures changed since the table was refreshed (store.cells.current)."""
+    if not cell_tables.current(con):
+        return cells_live(con, metric_id, periods, regions, recipients_only, category, ids)
     params: list = []
     where = (_in("c.metric_id", metric_id, params) + _in("c.period", periods, params)
              + _in("c.region_id", regions, params) + _in("m.category", category, params))
@@ -142,7 +145,7 @@ def cells(con, metric_id: str | None = None, periods: list[str] | None = None, r
         where += f" AND {_recipient('r.role')}"
     df = _df(con, f"""
         SELECT c.metric_id, c.period, c.region_id, c.value_base, c.qualifier, c.number_text, c.quote, c.source,
-               c.n_figures, c.n_unreviewed, c.figure_ids,
+               c.n_figures, c.n_unreviewed{", c.figure_ids" if ids else ""},
                r.name_zh AS region_zh, r.name_en AS region_en, r.color AS region_color, r.sort AS region_sort,
                r.level AS region_level, m.name_zh AS metric_zh, m.name_en AS metric_en,
                p.label_zh AS period_zh, p.label_en AS period_en, p.sort AS period_sort, p.n_years,
@@ -158,7 +161,7 @@ def cells(con, metric_id: str | None = None, periods: list[str] | None = None, r
 
 def cells_live(con, metric_id: str | None = None, periods: list[str] | None = None,
                regions: list[str] | None = None, recipients_only: bool = False,
-               category: str | None = None) -> pd.DataFrame:
+               category: str | None = None, ids: bool = False) -> pd.DataFrame:
     """cells() computed from the figures on every call: the reference the table is tested against, and what a file
     built before the table reads."""
     params: list = []
@@ -197,7 +200,7 @@ def cells_live(con, metric_id: str | None = None, periods: list[str] | None = No
         FROM c JOIN metrics m ON m.metric_id = c.metric_id
         ORDER BY period_sort, region_sort, metric_sort, c.period, c.region_id, c.metric_id""", params)
     df["others_text"] = df["others_text"].fillna("")
-    return df
+    return df if ids else df.drop(columns=["figure_ids"])
 
 
 def _sum_qualifier(quals: pd.Series) -> str | None:
@@ -317,13 +320,14 @@ ORDER BY p.sort, r.sort, m.sort, k.five_year, k.region_id, k.metric_id"""
 
 def period_cells(con, metric_id: str | None = None, periods: list[str] | None = None,
                  regions: list[str] | None = None, recipients_only: bool = False,
-                 category: str | None = None) -> pd.DataFrame:
+                 category: str | None = None, ids: bool = False) -> pd.DataFrame:
     """One row per five-year period, region and metric: the stated total, else the sum of the period's years
     (basis), with the years covered ("2021,2022"), how many, and the years in the period (see the rule above).
-    Columns also carry cells()'s labels, so charts draw either.
-    Read from the table the writes keep (store/cells.py); computed live on a file built before it."""
-    if not cell_tables.ready(con):
-        return period_cells_live(con, metric_id, periods, regions, recipients_only, category)
+    Columns also carry cells()'s labels, so charts draw either. ids: also figure_ids and year_figure_ids (see cells).
+    Read from the table the writes keep (store/cells.py); computed live on a file built before it or when the
+    figures changed since the table was refreshed (store.cells.current)."""
+    if not cell_tables.current(con):
+        return period_cells_live(con, metric_id, periods, regions, recipients_only, category, ids)
     params: list = []
     # every filter is a property of the cell's key (its period, region or metric), so filtering the stored cells
     # gives what filtering the figures first gives
@@ -335,7 +339,8 @@ def period_cells(con, metric_id: str | None = None, periods: list[str] | None = 
         SELECT t.period, t.region_id, t.metric_id, t.value_base, t.qualifier, t.basis, t.years_covered,
                t.n_years_covered, p.n_years AS years_in_period, t.stated_value_base, t.stated_text,
                t.stated_qualifier, t.years_value_base, t.parts, t.n_parts, t.n_part_years, t.number_text, t.source,
-               t.figure_ids, t.n_figures, t.n_unreviewed, t.others_text, t.year_figure_ids,
+               {"t.figure_ids," if ids else ""} t.n_figures, t.n_unreviewed, t.others_text
+               {", t.year_figure_ids" if ids else ""},
                r.name_zh AS region_zh, r.name_en AS region_en, r.color AS region_color, r.sort AS region_sort,
                r.level AS region_level, r.role AS region_role,
                m.name_zh AS metric_zh, m.name_en AS metric_en, m.base_unit, m.display_unit_zh, m.display_unit_en,
@@ -362,7 +367,7 @@ def _period_frame(df: pd.DataFrame) -> pd.DataFrame:
 
 def period_cells_live(con, metric_id: str | None = None, periods: list[str] | None = None,
                       regions: list[str] | None = None, recipients_only: bool = False,
-                      category: str | None = None) -> pd.DataFrame:
+                      category: str | None = None, ids: bool = False) -> pd.DataFrame:
     """period_cells() computed from the figures on every call: the reference the table is tested against, and what
     a file built before the table reads."""
     params: list = []
@@ -372,23 +377,23 @@ def period_cells_live(con, metric_id: str | None = None, periods: list[str] | No
     if recipients_only:
         where += f" AND f.{RECIPIENT_SQL}"
     sql = _PERIOD_CELLS_SQL.format(where=where, at_least=_AT_LEAST_SQL, approx=_APPROX_SQL)
-    return _period_frame(_df(con, sql, params))
+    df = _period_frame(_df(con, sql, params))
+    return df if ids else df.drop(columns=["figure_ids", "year_figure_ids"])
 
 
 def year_cells(con, metric_id: str | None = None, regions: list[str] | None = None,
-               recipients_only: bool = False, category: str | None = None) -> pd.DataFrame:
+               recipients_only: bool = False, category: str | None = None, ids: bool = False) -> pd.DataFrame:
     """The year view: one row per single year, region and metric (cells() of the years only)."""
     yrs = [r[0] for r in con.execute("SELECT period FROM periods WHERE kind = 'year'").fetchall()]
-    if not yrs:
-        return cells(con, metric_id, ["__none__"], regions, recipients_only, category)
-    return cells(con, metric_id, yrs, regions, recipients_only, category)
+    return cells(con, metric_id, yrs or ["__none__"], regions, recipients_only, category, ids)
 
 
-def period_totals(con, metric_id: str, period: str, region_id: str | None = None) -> pd.DataFrame:
+def period_totals(con, metric_id: str, period: str, region_id: str | None = None, ids: bool = True) -> pd.DataFrame:
     """How much, for pages, deck and command line: one row per region for a five-year period (period_cells) or a
-    single year (the year's cell, basis stated, one year covered)."""
+    single year (the year's cell, basis stated, one year covered); with the figure ids (ids, for the command line)."""
     cols = ["period", "region_id", "region_zh", "region_en", "metric_id", "value_base", "base_unit", "qualifier",
-            "basis", "years_covered", "n_years_covered", "years_in_period", "complete", "number_text", "figure_ids",
+            "basis", "years_covered", "n_years_covered", "years_in_period", "complete", "number_text",
+            *(["figure_ids"] if ids else []),
             "stated_value_base", "years_value_base", "region_sort", "region_level", "region_color"]
     regions = [region_id] if region_id else None
     info = _df(con, "SELECT * FROM periods WHERE period = ?", [period])
@@ -399,8 +404,8 @@ def period_totals(con, metric_id: str, period: str, region_id: str | None = None
             return pd.DataFrame(columns=cols)
     kind = info.iloc[0]["kind"]
     if kind == "five_year":
-        return period_cells(con, metric_id, [info.iloc[0]["period"]], regions)[cols].reset_index(drop=True)
-    df = cells(con, metric_id, [info.iloc[0]["period"]], regions)
+        return period_cells(con, metric_id, [info.iloc[0]["period"]], regions, ids=ids)[cols].reset_index(drop=True)
+    df = cells(con, metric_id, [info.iloc[0]["period"]], regions, ids=ids)
     n = int(info.iloc[0]["n_years"])
     first = int(info.iloc[0]["start_year"])
     df["basis"] = "stated"
@@ -423,11 +428,12 @@ def _union_years(values) -> list[int]:
 
 
 def totals(con, metric_id: str, periods: list[str] | None = None, _cells: tuple | None = None,
-           _periods: pd.DataFrame | None = None) -> pd.DataFrame:
+           _periods: pd.DataFrame | None = None, ids: bool = False) -> pd.DataFrame:
     """Per five-year period: the all-counterpart total (basis stated), else the sum over recipient regions (basis
     sum), else missing; each with its years covered (a period's years' sum is never shown as the whole period).
     _cells: (total cells, recipient cells) and _periods (five_year_periods) already read for several metrics
-    (headline_cards reads them once)."""
+    (headline_cards reads them once). ids: the figure ids behind each total (figure_ids; empty without, and when
+    _cells were read without them)."""
     if _periods is not None:
         per = _periods
     else:
@@ -435,8 +441,9 @@ def totals(con, metric_id: str, periods: list[str] | None = None, _cells: tuple 
             con, f"SELECT * FROM periods WHERE period IN ({', '.join('?' for _ in periods)}) ORDER BY sort",
             list(periods))
     if _cells is None:
-        _cells = (period_cells(con, metric_id, regions=[TOTAL_REGION]), period_cells(con, metric_id,
-                                                                                    recipients_only=True))
+        with_ids = {"ids": True} if ids else {}
+        _cells = (period_cells(con, metric_id, regions=[TOTAL_REGION], **with_ids),
+                  period_cells(con, metric_id, recipients_only=True, **with_ids))
     stated = _cells[0][_cells[0]["metric_id"] == metric_id].set_index("period")
     parts = _cells[1][_cells[1]["metric_id"] == metric_id]
     rows = []
@@ -444,7 +451,8 @@ def totals(con, metric_id: str, periods: list[str] | None = None, _cells: tuple 
         if p.period in stated.index:
             s = stated.loc[p.period]
             rows.append(dict(period=p.period, value_base=s.value_base, qualifier=s.qualifier,
-                             number_text=s.number_text, basis="stated", n_parts=1, figure_ids=s.figure_ids,
+                             number_text=s.number_text, basis="stated", n_parts=1,
+                             figure_ids=s.get("figure_ids", ""),
                              time_basis=s.basis, years_covered=s.years_covered,
                              n_years_covered=int(s.n_years_covered), complete=bool(s.complete)))
         else:
@@ -453,7 +461,7 @@ def totals(con, metric_id: str, periods: list[str] | None = None, _cells: tuple 
                 yrs = _union_years(sub["years_covered"])
                 rows.append(dict(period=p.period, value_base=float(sub["value_base"].sum()),
                                  qualifier=_sum_qualifier(sub["qualifier"]), number_text=None, basis="sum",
-                                 n_parts=len(sub), figure_ids=",".join(sub["figure_ids"]),
+                                 n_parts=len(sub), figure_ids=",".join(sub.get("figure_ids", [])),
                                  time_basis="stated" if (sub["basis"] == "stated").all() else "sum_of_years",
                                  years_covered=",".join(map(str, yrs)), n_years_covered=len(yrs),
                                  complete=bool(sub["complete"].all())))
@@ -561,10 +569,10 @@ def stated_changes(con, limit: int | None = None) -> pd.DataFrame:
 
 
 def funding_by_period_region(con, metric_id: str = "aid_funding", periods: list[str] | None = None,
-                             regions: list[str] | None = None) -> pd.DataFrame:
+                             regions: list[str] | None = None, ids: bool = False) -> pd.DataFrame:
     """Recipient regions only (no scope totals), for grouped bars five-year period x region (period_cells: stated
     totals, else the sum of the years present with their coverage)."""
-    return period_cells(con, metric_id, periods, regions, recipients_only=True)
+    return period_cells(con, metric_id, periods, regions, recipients_only=True, ids=ids)
 
 
 def shares(con, metric_id: str = "aid_funding", periods: list[str] | None = None,
@@ -621,7 +629,7 @@ def region_summary(con, metric_id: str = "aid_funding", period: str | None = Non
     """Per place on the map: one metric for one period (a five-year period or a year, period_totals), each row
     saying its period and coverage; with no period, each place's latest five-year period (labelled per row)."""
     if period:
-        df = period_totals(con, metric_id, period)
+        df = period_totals(con, metric_id, period, ids=False)
     else:
         df = period_cells(con, metric_id)
         df = df.sort_values("period_sort").groupby("region_id", as_index=False).tail(1)

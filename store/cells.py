@@ -16,6 +16,13 @@ string_agg, FILTER, types both engines know; no QUALIFY, list types or engine va
 con.execute(sql, params) only, so another engine can run it unchanged. build_info.cells_version says the tables are
 filled and of this shape; a file without it (built by an older version) is filled on its next write, and readers
 compute live until then.
+
+Stale cells: every refresh records a fingerprint of what the cells are computed from (build_info.cells_figures:
+row counts of the figures and of everything that changes which figures are current, cheap on both engines), and
+readers use the tables only while it still matches (current()). Figures added or removed around the write paths
+(an older writer, a hand edit, a restored table) make the readers compute live, correct but slower, until
+`python -m loaders cells --refresh` or the next write refreshes them. An UPDATE of a figure's value in place leaves
+the counts alone: `python -m loaders cells` compares every cell with the live computation and finds that too.
 """
 from __future__ import annotations
 
@@ -24,8 +31,15 @@ from typing import Iterable
 from common.numbers import APPROX, AT_LEAST
 
 # bump when a table's columns or a rule change: a file stamped otherwise is refilled on its next write
-CELLS_VERSION = "1"
+CELLS_VERSION = "2"
 VERSION_KEY = "cells_version"
+FINGERPRINT_KEY = "cells_figures"
+# what the cells are computed from, counted: figures, review decisions, replacements, restatements, batches undone,
+# plans pending review (their figures are the unreviewed ones)
+_FINGERPRINT_SQL = """(SELECT count(*) FROM figures) || ':' || (SELECT count(*) FROM figure_reviews) || ':'
+    || (SELECT count(*) FROM supersessions) || ':' || (SELECT count(*) FROM assertions) || ':'
+    || (SELECT count(*) FROM batches WHERE undone_at IS NOT NULL) || ':'
+    || (SELECT count(*) FROM plans WHERE review = 'pending')"""
 SCOPES = ("all", "reviewed")
 
 TABLES_SQL = """
@@ -208,6 +222,24 @@ def ready(con) -> bool:
     return row is not None and row[0] == CELLS_VERSION
 
 
+def fingerprint(con) -> str:
+    """The counts the cells were computed from (see the module docstring), as one string."""
+    return str(con.execute(f"SELECT {_FINGERPRINT_SQL}").fetchone()[0])
+
+
+def current(con) -> bool:
+    """Whether readers can use the tables: filled and of this version (ready), and refreshed since the figures last
+    changed (the recorded fingerprint is the figures' now). Small queries: counts, no figure is read."""
+    if not ready(con):
+        return False
+    try:
+        row = con.execute(f"SELECT (SELECT value FROM build_info WHERE key = ?), {_FINGERPRINT_SQL}",
+                          [FINGERPRINT_KEY]).fetchone()
+    except Exception:  # noqa: BLE001 - a table the fingerprint counts is missing: an older file, read live
+        return False
+    return row is not None and row[0] is not None and row[0] == str(row[1])
+
+
 def ensure(con) -> None:
     """Creates and fills the tables on a file that lacks them or has another version (a write connection)."""
     if ready(con):
@@ -233,6 +265,7 @@ def refresh(con, keys: Iterable[tuple[str, str]] | None = None) -> None:
     else:
         keys = {(str(r), str(m)) for r, m in keys}
         if not keys:
+            _stamp(con, FINGERPRINT_KEY, fingerprint(con))  # nothing to recompute: the figures counted now
             return
         regions, metrics = sorted({r for r, _ in keys}), sorted({m for _, m in keys})
     for table, sql, prefix in (("cells", _CELLS_SQL, "f."), ("period_cells", _PERIOD_CELLS_SQL, "c.")):
@@ -245,8 +278,13 @@ def refresh(con, keys: Iterable[tuple[str, str]] | None = None) -> None:
                                          + _in(prefix + "metric_id", metrics, params))
         con.execute(sql.format(where=where, at_least=AT_LEAST_SQL, approx=APPROX_SQL), params)
     if keys is None:
-        con.execute("DELETE FROM build_info WHERE key = ?", [VERSION_KEY])
-        con.execute("INSERT INTO build_info (key, value) VALUES (?, ?)", [VERSION_KEY, CELLS_VERSION])
+        _stamp(con, VERSION_KEY, CELLS_VERSION)
+    _stamp(con, FINGERPRINT_KEY, fingerprint(con))
+
+
+def _stamp(con, key: str, value: str) -> None:
+    con.execute("DELETE FROM build_info WHERE key = ?", [key])
+    con.execute("INSERT INTO build_info (key, value) VALUES (?, ?)", [key, value])
 
 
 def figure_keys(con, figure_ids: Iterable[str]) -> set[tuple[str, str]]:
