@@ -117,17 +117,16 @@ FROM ranked GROUP BY scope, metric_id, period, region_id
 
 # The time model (see metrics/queries.py): from the cells inside each five-year period, the stated total if a plan
 # states one, else the sum of the parts (years, and ranges that win over what they overlap) with the years covered.
-_PERIOD_CELLS_SQL = """
-INSERT INTO period_cells (scope, period, region_id, metric_id, value_base, qualifier, basis, years_covered,
-                          n_years_covered, stated_value_base, stated_text, stated_qualifier, years_value_base,
-                          parts, n_parts, n_part_years, number_text, source, figure_ids, n_figures, n_unreviewed,
-                          others_text, year_figure_ids)
+# ONE statement for both paths: {cells} is the table `cells` when the writes fill `period_cells`, or an inline
+# subquery of the same columns computed from v_figures when a reader computes live (metrics.queries.
+# period_cells_live); {where} filters the cells (keyed refresh). Its columns are PERIOD_COLUMNS, in that order.
+PERIOD_RULE_SQL = """
 WITH RECURSIVE
 cell AS (
     SELECT c.scope, c.metric_id, c.period, c.region_id, w.five_year, w.start_year, w.end_year, c.value_base,
            c.qualifier, c.number_text, c.source, c.n_figures, c.n_unreviewed, c.figure_ids, c.others_text,
            CASE WHEN w.start_year = p.start_year AND w.end_year = p.end_year THEN 1 ELSE 0 END AS whole
-    FROM cells c JOIN periods w ON w.period = c.period JOIN periods p ON p.period = w.five_year
+    FROM {cells} c JOIN periods w ON w.period = c.period JOIN periods p ON p.period = w.five_year
     WHERE 1=1 {where}),
 stated AS (
     SELECT * FROM (
@@ -171,21 +170,21 @@ covered AS (
     FROM (SELECT DISTINCT scope, five_year, region_id, metric_id, yr FROM cover_year) y
     GROUP BY scope, five_year, region_id, metric_id),
 cell_key AS (SELECT DISTINCT scope, five_year, region_id, metric_id FROM cell)
-SELECT k.scope, k.five_year, k.region_id, k.metric_id,
-       CASE WHEN s.value_base IS NOT NULL THEN s.value_base ELSE y.years_value_base END,
+SELECT k.scope, k.five_year AS period, k.region_id, k.metric_id,
+       CASE WHEN s.value_base IS NOT NULL THEN s.value_base ELSE y.years_value_base END AS value_base,
        CASE WHEN s.value_base IS NOT NULL THEN s.qualifier
-            WHEN y.at_least = 1 THEN '余' WHEN y.approx = 1 THEN '约' END,
-       CASE WHEN s.value_base IS NOT NULL THEN 'stated' ELSE 'sum_of_years' END,
+            WHEN y.at_least = 1 THEN '余' WHEN y.approx = 1 THEN '约' END AS qualifier,
+       CASE WHEN s.value_base IS NOT NULL THEN 'stated' ELSE 'sum_of_years' END AS basis,
        c.years_covered, c.n_years_covered,
-       s.value_base, s.number_text, s.qualifier,
-       y.years_value_base, y.parts, COALESCE(y.n_parts, 0), COALESCE(y.n_part_years, 0),
-       CASE WHEN s.value_base IS NOT NULL THEN s.number_text END,
-       CASE WHEN s.value_base IS NOT NULL THEN s.source ELSE y.part_sources END,
-       CASE WHEN s.value_base IS NOT NULL THEN s.figure_ids ELSE y.part_ids END,
-       CASE WHEN s.value_base IS NOT NULL THEN s.n_figures ELSE y.n_part_figures END,
-       CASE WHEN s.value_base IS NOT NULL THEN s.n_unreviewed ELSE y.n_part_unreviewed END,
-       CASE WHEN s.value_base IS NOT NULL THEN s.others_text END,
-       y.part_ids
+       s.value_base AS stated_value_base, s.number_text AS stated_text, s.qualifier AS stated_qualifier,
+       y.years_value_base, y.parts, COALESCE(y.n_parts, 0) AS n_parts, COALESCE(y.n_part_years, 0) AS n_part_years,
+       CASE WHEN s.value_base IS NOT NULL THEN s.number_text END AS number_text,
+       CASE WHEN s.value_base IS NOT NULL THEN s.source ELSE y.part_sources END AS source,
+       CASE WHEN s.value_base IS NOT NULL THEN s.figure_ids ELSE y.part_ids END AS figure_ids,
+       CASE WHEN s.value_base IS NOT NULL THEN s.n_figures ELSE y.n_part_figures END AS n_figures,
+       CASE WHEN s.value_base IS NOT NULL THEN s.n_unreviewed ELSE y.n_part_unreviewed END AS n_unreviewed,
+       CASE WHEN s.value_base IS NOT NULL THEN s.others_text END AS others_text,
+       y.part_ids AS year_figure_ids
 FROM cell_key k
 LEFT JOIN stated s ON s.scope = k.scope AND s.five_year = k.five_year AND s.region_id = k.region_id
                   AND s.metric_id = k.metric_id
@@ -194,6 +193,14 @@ LEFT JOIN summed y ON y.scope = k.scope AND y.five_year = k.five_year AND y.regi
 LEFT JOIN covered c ON c.scope = k.scope AND c.five_year = k.five_year AND c.region_id = k.region_id
                    AND c.metric_id = k.metric_id
 """
+PERIOD_COLUMNS = ("scope", "period", "region_id", "metric_id", "value_base", "qualifier", "basis", "years_covered",
+                  "n_years_covered", "stated_value_base", "stated_text", "stated_qualifier", "years_value_base",
+                  "parts", "n_parts", "n_part_years", "number_text", "source", "figure_ids", "n_figures",
+                  "n_unreviewed", "others_text", "year_figure_ids")
+
+
+_PERIOD_CELLS_SQL = f"INSERT INTO period_cells ({', '.join(PERIOD_COLUMNS)})" + PERIOD_RULE_SQL.replace(
+    "{cells}", "cells")
 
 # (region, metric) pairs whose cells some figures count toward: as stored, and as any review decision on them
 # moves them (a correction can move a figure to another region or metric; every decision is included, so both
