@@ -724,8 +724,16 @@ def figure_search(con, search: str | None = None, metrics: list[str] | None = No
 def figure_count(con, search: str | None = None, metrics: list[str] | None = None,
                  periods: list[str] | None = None, regions: list[str] | None = None,
                  source_kind: str | None = None) -> int:
-    """How many current figures match the same filters as figure_search."""
+    """How many current figures match the same filters as figure_search. Without a search or source filter it is
+    the stored cells' figure counts (every current figure is in exactly one cell of its scope; metric, period and
+    region are the cell's key): a sum over cells instead of a count over every figure."""
     params: list = []
+    if not search and not source_kind and cell_tables.current(con):
+        where = (_in("c.metric_id", metrics, params) + _in("c.period", periods, params)
+                 + _in("c.region_id", regions, params))
+        row = con.execute(f"SELECT sum(c.n_figures) FROM cells c WHERE c.scope = {_scope_sql(con)} {where}",
+                          params).fetchone()
+        return int(row[0] or 0)
     where = _figure_where(search, metrics, periods, regions, source_kind, params)
     return int(con.execute(f"SELECT count(*) FROM v_figures f WHERE 1=1 {where}", params).fetchone()[0])
 

@@ -88,6 +88,11 @@ def _pages(con) -> dict[str, pd.DataFrame]:
     out["year cells"] = q.year_cells(con, "aid_funding")
     out["per_project"] = q.per_project(con)
     out["annualised"] = q.annualised(con)
+    # the sources page's counts: summed over the stored cells, counted over v_figures live
+    out["figure counts"] = pd.DataFrame({"n": [
+        q.figure_count(con), q.figure_count(con, metrics=["aid_funding", "aid_projects"]),
+        q.figure_count(con, periods=["十二五", "2021", "2023"], regions=["xinjiang_kashgar", "liaoning_dalian"]),
+        q.figure_count(con, metrics=["aid_funding"], periods=["十四五"])]})
     return out
 
 
