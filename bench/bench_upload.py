@@ -183,7 +183,7 @@ def _guard_scans(data: bytes) -> int:
             x.count(b"<f"),                                  # formulas: one without a cached value is reported
             re.search(rb' t="(?:e|b|d|str)"', x),            # errors, booleans, ISO dates, formula strings
             x.count(b"&"),                                   # entities and character references
-            x.find(b"\r", 200) >= 0,                        # CR inside text: XML normalises it, calamine does not
+            x.find(b"\r", 200) >= 0,                        # CR in text: line ends must be normalised alike
             x.find(b"<!") >= 0,                              # DOCTYPE, comments, CDATA
             re.search(rb'<c(?=[\s>/])(?! r="[A-Z]{1,3}[1-9][0-9]{0,6}")', x),  # cells without a plain address
             x.find(b":c ") >= 0 or x.find(b":c>") >= 0,      # prefixed cell elements
