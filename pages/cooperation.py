@@ -64,7 +64,7 @@ def _figures(category: str, regions, periods, key: str) -> None:
     size = int(settings.get("table_rows"))
     figs = paged(lambda limit, offset: data.category_figures(category=category, regions=list(regions),
                                                              periods=periods, limit=limit, offset=offset),
-                 f"{key}_page", size)
+                 f"{key}_page", size, scope=(category, list(regions), periods))
     if figs.empty:
         return
     figures_table(figs, key=key)

@@ -100,7 +100,7 @@ def _body() -> None:
         st.markdown(t("members", m=t("list_sep").join(members[f"name_{lang()}"])))
     size = int(settings.get("table_rows"))  # the plans state a few per region; uploads can add thousands
     detail = paged(lambda limit, offset: data.region_detail(region_id=region, limit=limit, offset=offset),
-                   f"{PAGE}_detail_page", size)
+                   f"{PAGE}_detail_page", size, scope=region)
     if detail.empty:
         empty_state(t("no_data"))
         return

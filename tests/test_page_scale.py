@@ -127,3 +127,22 @@ def test_region_tiles_are_capped(path, make_app):
     assert len(at.metric) == TILES_SHOWN
     n = len(q.region_summary(db.open_read(path), "aid_funding", "十二五"))
     assert any(c.value == f"仅显示前{TILES_SHOWN}条，共{n}条。" for c in at.caption)
+
+
+def test_region_detail_goes_back_to_page_one_for_another_region(built, make_app):
+    """Page 2 of one region's figures, then another region: its list starts at page 1, not at its page 2."""
+    con = _con(built)
+    try:
+        counts = {r: int(q.region_detail(con, r, limit=1)["n_total"].iloc[0])
+                  for r in ("all_counterpart", "west", "yrd")
+                  if len(q.region_detail(con, r, limit=1))}
+    finally:
+        con.close()
+    other = next(r for r, n in counts.items() if r != "all_counterpart" and n > 2)
+    at = make_app(built, "regions", {"region_pick": "all_counterpart"}, table_rows=2)
+    at.number_input(key="region_detail_page").set_value(2).run()
+    assert not at.exception and at.number_input(key="region_detail_page").value == 2
+    at.selectbox(key="region_pick").set_value(other).run()
+    assert not at.exception
+    assert at.number_input(key="region_detail_page").value == 1
+    assert any(f"第1/{-(-counts[other] // 2)}页" in c.value for c in at.caption)

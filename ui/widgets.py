@@ -145,10 +145,15 @@ def figures_table(df: pd.DataFrame, key: str | None = None, with_region: bool = 
     st.dataframe(out, hide_index=True, key=key, width="stretch", placeholder="")
 
 
-def paged(fetch, key: str, size: int) -> pd.DataFrame:
+def paged(fetch, key: str, size: int, scope=None) -> pd.DataFrame:
     """One page of a table paged in SQL: fetch(limit, offset) returns the rows with the full count in column
-    n_total; a page-number box (key) when there is more than one page, then the rows. A page past the end (the
-    filters changed) goes back to the first."""
+    n_total; a page-number box (key) when there is more than one page, then the rows. The page goes back to the
+    first when `scope` (what the table shows: region, filters) differs from the last run's, and when it is past
+    the end."""
+    scope_key = f"{key}__scope"
+    if st.session_state.get(scope_key) != repr(scope):
+        st.session_state[scope_key] = repr(scope)
+        st.session_state[key] = 1
     page = int(st.session_state.get(key) or 1)
     df = fetch(size, (page - 1) * size)
     if df.empty and page > 1:
