@@ -88,3 +88,32 @@ def test_command_line_reports_stale_tables(path, capsys, monkeypatch):
     assert "python -m loaders cells --refresh" in err and "xinjiang_kashgar" in err
     assert main(["cells", "--refresh", *args]) == 0
     assert _read(path, cells.current)
+
+
+def test_the_check_is_counted_once_per_postgres_data_version(path, store_engine):
+    """On PostgreSQL the fingerprint counts every figure (~0.1 s at a million): sessions outside a transaction reuse
+    the answer until a write moves the data version; DuckDB counts each time (~1 ms)."""
+    statements: list[str] = []
+
+    class Counting:
+        def __init__(self, con):
+            self.con, self.raw = con, getattr(con, "raw", None)
+
+        def execute(self, sql, params=None):
+            statements.append(sql)
+            return self.con.execute(sql, params) if params else self.con.execute(sql)
+
+    con = db.open_read(path)
+    try:
+        assert cells.current(Counting(con))
+        first = len(statements)
+        assert cells.current(Counting(con))
+        again = statements[first:]
+    finally:
+        con.close()
+    if store_engine == "postgres":
+        assert len(again) == 1 and "data_version" in again[0]  # the version only
+    else:
+        assert len(again) == first and any("count(*)" in s for s in again)
+    _sneak_in(path)  # a write: the version moves, the answer is worked out again
+    assert not _read(path, cells.current)
