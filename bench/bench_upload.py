@@ -9,6 +9,13 @@ The goal: our path <= 1.5x python-calamine's read of the same file.
   python bench/bench_upload.py                         # both files, 5 rounds
   python bench/bench_upload.py --rows 20000 --repeats 3
   python bench/bench_upload.py --base /tmp/upload-speed-base   # also the same path in another checkout (before)
+  python bench/bench_upload.py --probe                 # also the parts of a native (fastexcel) read path
+
+--probe times, in the same interleaved rounds, what a read path built on fastexcel (calamine in Rust, Arrow out)
+would cost, part by part: fastexcel's load in a sandboxed child (strict types, header row read apart), the byte
+scans over the sheet XML that path needs before and beside the load to keep our guarantees, and our own path's
+parent share (everything after the child: decode, layout, validation, preview). It needs `pip install
+fastexcel==0.21.0` (not a dependency of the app: it is not used by the upload path).
 
 Two files of the same 100k rows, both made from the upload template: `template` as openpyxl saves it (inline
 strings, like files written by scripts), `excel` as Excel saves it (shared strings, styles, row spans).
@@ -19,6 +26,7 @@ import argparse
 import io
 import json
 import os
+import re
 import resource
 import statistics
 import subprocess
@@ -134,8 +142,111 @@ def _cpu() -> float:
     return own.ru_utime + own.ru_stime + kids.ru_utime + kids.ru_stime
 
 
+# --- probe: the parts of a read path built on fastexcel ----------------------------------------------------
+
+# the child: a fresh interpreter with the sandbox's limits, fastexcel's load of every data sheet (the header row apart,
+# every column of one type or an error), forced to Arrow; nothing handed back (a lower bound for the hand-back)
+FASTEXCEL_CHILD = """
+import resource, sys
+for lim in (resource.RLIMIT_AS,):
+    resource.setrlimit(lim, (1024 ** 3, 1024 ** 3))
+for p in sys.argv[1].split(':'):
+    sys.path.append(p)
+import fastexcel
+data = sys.stdin.buffer.read()
+reader = fastexcel.read_excel(data)
+n = 0
+for name in reader.sheet_names:
+    if name in ('填写说明', '字典'):
+        continue
+    sheet = reader.load_sheet(name, header_row=None, skip_rows=1, dtype_coercion='strict', schema_sample_rows=None)
+    if sheet.visible != 'visible':
+        continue
+    sheet._sheet.__arrow_c_array__(None)
+    n += sheet.height
+print(n)
+"""
+
+
+def _guard_scans(data: bytes) -> int:
+    """The byte scans a fastexcel path needs over each sheet's XML so that it never drops, moves or retypes a cell
+    the streaming reader keeps (anything found: that sheet goes to the current reader). Returns how many hit."""
+    z = zipfile.ZipFile(io.BytesIO(data))
+    hits = 0
+    for info in z.infolist():
+        if not (info.filename.startswith("xl/worksheets/") and info.filename.endswith(".xml")):
+            continue
+        x = z.read(info)
+        dim = re.search(rb'<dimension ref="[A-Z]{1,3}[0-9]{1,7}:([A-Z]{1,3})([0-9]{1,7})"', x[:4096])
+        last_col, last_row = (dim.group(1), int(dim.group(2))) if dim else (b"XFD", 1_048_576)
+        hits += sum(bool(h) for h in (
+            x.count(b"<f"),                                  # formulas: one without a cached value is reported
+            re.search(rb' t="(?:e|b|d|str)"', x),            # errors, booleans, ISO dates, formula strings
+            x.count(b"&"),                                   # entities and character references
+            x.find(b"\r", 200) >= 0,                        # CR in text: line ends must be normalised alike
+            x.find(b"<!") >= 0,                              # DOCTYPE, comments, CDATA
+            re.search(rb'<c(?=[\s>/])(?! r="[A-Z]{1,3}[1-9][0-9]{0,6}")', x),  # cells without a plain address
+            x.find(b":c ") >= 0 or x.find(b":c>") >= 0,      # prefixed cell elements
+            _beyond(x, last_col, last_row),                   # a cell past the declared range (dense allocation)
+            x.find(b"_x") >= 0,                              # _xHHHH_ escapes (calamine decodes them)
+            x.find(b"</is><v") >= 0 or x.find(b"</v><is") >= 0,  # inline text and a value in one cell
+        ))  # (+ one find per date style the workbook declares: none in these files)
+    return hits
+
+
+def _well_formed(data: bytes) -> int:
+    """Expat over each sheet's XML, no handlers: what it costs to know the XML is well-formed (calamine reads some
+    damaged XML that the streaming reader refuses, so without it the two could disagree on a damaged file)."""
+    import zipfile
+    from xml.parsers import expat
+
+    z = zipfile.ZipFile(io.BytesIO(data))
+    n = 0
+    for info in z.infolist():
+        if info.filename.startswith("xl/worksheets/") and info.filename.endswith(".xml"):
+            expat.ParserCreate().Parse(z.read(info), True)
+            n += 1
+    return n
+
+
+def _greater(text: bytes, alphabet: bytes, longest: int) -> bytes:
+    """A regex for the strings over `alphabet` (in its order) that sort after `text` as addresses do: longer ones, or
+    as long and greater at the first difference."""
+    a, z = alphabet[:1], alphabet[-1:]
+    n = len(text)
+    alts = [b"[%s-%s]{%d,%d}" % (a, z, n + 1, longest)] if n < longest else []
+    for i, ch in enumerate(text):
+        above = alphabet[alphabet.index(ch) + 1:]
+        if above:
+            alts.append(re.escape(text[:i]) + b"[%s-%s]" % (above[:1], above[-1:]) + b"[%s-%s]{%d}" % (a, z, n - i - 1))
+    return b"|".join(alts) or b"(?!)"
+
+
+def _beyond(x: bytes, last_col: bytes, last_row: int):
+    """A cell address past (last_col, last_row): one regex pass (the bound a dense reader must be checked by)."""
+    cols = _greater(last_col, b"ABCDEFGHIJKLMNOPQRSTUVWXYZ", 3)
+    rows = _greater(str(last_row).encode(), b"0123456789", 7)
+    return re.search(b'<c r="(?:(?:%s)[0-9]|[A-Z]{1,3}(?:%s)")' % (cols, rows), x)
+
+
 def _operation(kind: str, file: Path, db_path: Path):
     data = file.read_bytes()
+    if kind == "fastexcel_child":
+        from loaders.upload import sandbox
+
+        def run():
+            out = subprocess.run([sys.executable, "-I", "-S", "-c", FASTEXCEL_CHILD, sandbox._site_paths()],
+                                 input=data, capture_output=True, check=True)
+            return int(out.stdout)
+        return run
+    if kind == "guards":
+        return lambda: _guard_scans(data)
+    if kind == "well_formed":
+        return lambda: _well_formed(data)
+    if kind == "child":
+        from loaders.upload import sandbox
+
+        return lambda: sum(len(s["rows"]) for s in sandbox.read_in_child(data, file.suffix)["sheets"])
     if kind == "calamine":
         from python_calamine import CalamineWorkbook
 
@@ -161,6 +272,14 @@ def _operation(kind: str, file: Path, db_path: Path):
         return lambda: sum(len(s.cells) for s in read_upload(data, file.name, max_mb=1e6).sheets)
     if not db_path.exists():
         build(db_path)
+    if kind == "parent":  # prepare() with the child's answer taken from a cache: what the parent does after it
+        from loaders.upload import sandbox
+
+        decode, raw = sandbox.decode, {}
+        sandbox.decode = lambda out: raw.setdefault("raw", out) and decode(out)
+        sandbox.read_in_child(data, file.suffix)
+        sandbox.decode = decode
+        sandbox.read_in_child = lambda *a, **k: decode(raw["raw"])
 
     def run():
         pv = prepare(data, file.name, db_path, max_mb=1e6)
@@ -209,12 +328,20 @@ def _cell(xs: list[float], fmt: str = "{:.2f}") -> str:
     return f"{fmt.format(statistics.median(xs))} [{fmt.format(min(xs))}–{fmt.format(max(xs))}]"
 
 
-def measure(file: Path, db_dir: Path, repeats: int, base: Path | None) -> dict:
+PROBES = [("ours: sandboxed child", "child"), ("ours: parent share", "parent"),
+          ("fastexcel: sandboxed load", "fastexcel_child"), ("fastexcel: guard scans", "guards"),
+          ("fastexcel: XML well-formed", "well_formed")]
+
+
+def measure(file: Path, db_dir: Path, repeats: int, base: Path | None, probe: bool = False) -> dict:
     specs = [("ours: whole upload path", "prepare", ROOT), ("ours: read only", "read", ROOT),
              ("python-calamine read", "calamine", ROOT), ("openpyxl read-only read", "openpyxl", ROOT)]
     if base:
         specs.insert(1, ("before: whole upload path", "prepare", base.resolve()))
-    workers = [Worker(label, kind, file, db_dir / f"{'ours' if code == ROOT else 'base'}.duckdb", code)
+    if probe:
+        specs.extend((label, kind, ROOT) for label, kind in PROBES)
+    # one database per worker that builds one: workers start at once, two must not build the same file
+    workers = [Worker(label, kind, file, db_dir / f"{'ours' if code == ROOT else 'base'}-{kind}.duckdb", code)
                for label, kind, code in specs]
     times: dict[str, list[dict]] = {w.label: [] for w in workers}
     try:
@@ -241,6 +368,16 @@ def report(name: str, file: Path, times: dict) -> None:
     ratio = statistics.median(a["cpu"] / b["cpu"] for a, b in zip(ours, calamine))
     print(f"  goal: whole upload path <= 1.5x python-calamine (CPU, median of paired rounds): {ratio:.2f}x "
           f"{'met' if ratio <= 1.5 else 'NOT met'}")
+    if "fastexcel: sandboxed load" not in times:
+        return
+    load, guards, wf, parent = (times[k] for k in ("fastexcel: sandboxed load", "fastexcel: guard scans",
+                                                     "fastexcel: XML well-formed", "ours: parent share"))
+    for label, parts in (("fastexcel, unguarded (load + parent share)", (load, parent)),
+                         ("fastexcel + guard scans", (load, guards, parent)),
+                         ("fastexcel + guard scans + well-formed", (load, guards, wf, parent))):
+        for clock in ("wall", "cpu"):
+            r = [sum(p[i][clock] for p in parts) / calamine[i][clock] for i in range(len(calamine))]
+            print(f"  estimate {label:44s} ÷ calamine {clock:4s}: {_cell(r)}")
 
 
 def main() -> int:
@@ -249,6 +386,7 @@ def main() -> int:
     ap.add_argument("--repeats", type=int, default=5)
     ap.add_argument("--files", nargs="+", default=["template", "excel"], choices=["template", "excel"])
     ap.add_argument("--base", type=Path, help="another checkout (e.g. a worktree of main) to time as 'before'")
+    ap.add_argument("--probe", action="store_true", help="also time the parts of a fastexcel read path")
     ap.add_argument("--worker", help=argparse.SUPPRESS)
     ap.add_argument("--file", type=Path, help=argparse.SUPPRESS)
     ap.add_argument("--db", type=Path, help=argparse.SUPPRESS)
@@ -263,7 +401,7 @@ def main() -> int:
             t = time.perf_counter()
             (write_workbook if name == "template" else write_excel_like)(file, args.rows)
             print(f"wrote {name}.xlsx, {args.rows:,} rows, in {time.perf_counter() - t:.1f}s", flush=True)
-            report(name, file, measure(file, tmp, args.repeats, args.base))
+            report(name, file, measure(file, tmp, args.repeats, args.base, args.probe))
     return 0
 
 

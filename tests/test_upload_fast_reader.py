@@ -166,6 +166,23 @@ def test_bent_xml_gets_the_streaming_answer(case):
     assert fast == slow
 
 
+@pytest.mark.parametrize("old, new, fast_read", [
+    ('<c r="A5">', '<c r="A1048576">', True),            # the last Excel row: read, and read fast
+    ('<c r="A5">', '<c r="A1048577">', False),           # one past it: the streaming reader's refusal
+    ('<c r="I3" s="1"/>', '<c r="I1048577" s="1"/>', False),  # an empty cell past it: the streaming answer
+    ('<row r="5">', '<row r="1048577">', False),
+])
+def test_rows_at_and_past_the_last_excel_row(old, new, fast_read):
+    data = excel_like(rows=ROWS.replace(old, new, 1))
+    fast, slow = both(data)
+    assert fast == slow
+    assert fast_path_taken(data) is fast_read
+    if fast_read:  # A5 is a formula without a value: kept at its address, row 1048576 (index 1048575)
+        assert fast[1][0][3] == [[1_048_575, 0]]
+    else:
+        assert fast[0] == "refused" or [4, 0] in fast[1][0][3]
+
+
 def test_reordered_row_attributes_still_read_fast():
     assert fast_path_taken(excel_like(rows=ROWS.replace('<row r="2" spans="1:5">', '<row r="2" ht="20" spans="1:5">')))
 

@@ -565,7 +565,6 @@ _BETWEEN_KNOWN = re.compile((_BETWEEN % _ROW_KNOWN).encode())
 _BETWEEN_ANY = re.compile((_BETWEEN % _ROW_ANY).encode())
 _ROW_ATTRS = re.compile(rb'<row r="[0-9]+"([^<>]*?)[ \t\n]*/?>')
 _ROW_7 = re.compile(rb'<row r="([0-9]{7})"')
-_CELL_7 = re.compile(rb'<c r="[A-Z]{1,3}([0-9]{7})"')
 _NOT_XML_BYTES = bytes(b for b in range(256) if b not in set(range(9)) | {11, 12, 13} | set(range(14, 32)))
 _ENTITY = re.compile(r"&(?:(lt|gt|amp|quot|apos)|#([0-9]{1,7})|#x([0-9a-fA-F]{1,6}));")
 _ENTITY_BYTES = re.compile(_ENTITY.pattern.encode())
@@ -695,9 +694,11 @@ class _FastSheet:
                 self.attrs_seen.add(attrs)
         else:
             raise _NotPlain
-        if any(int(r) > MAX_ROW for r in (*_ROW_7.findall(between), *_CELL_7.findall(chunk))):
-            raise _NotPlain
         letters, digits, rests = parts[1::4], parts[2::4], parts[3::4]
+        # a row or cell address past MAX_ROW (only 7-digit ones can be): the streaming reader says so
+        if any(int(r) > MAX_ROW for r in _ROW_7.findall(between)) or (
+                digits and max(map(len, digits)) == 7 and any(int(r) > MAX_ROW for r in digits if len(r) == 7)):
+            raise _NotPlain
         codes = self.codes
         for k in dict.fromkeys(rests):
             if k not in codes:
