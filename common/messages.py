@@ -143,6 +143,9 @@ MESSAGES: dict[str, tuple[str, str]] = {  # key -> (中文, English)
     "top_regions_note": ("按所示时期合计从大到小排列前{k}个地区，其余{n}个地区合并为“其他”一柱；点击柱可查看其背后的数据与原文。",
                          "The {k} largest regions over the periods shown, largest first; the other {n} are one "
                          "\"other\" bar. Click a bar for its figures and sentences."),
+    "top_regions_note_overview": ("按所示时期合计从大到小排列前{k}个地区，其余{n}个地区合并为“其他”一柱；各地区逐一见“资金与项目”页。",
+                                  "The {k} largest regions over the periods shown, largest first; the other {n} are "
+                                  "one \"other\" bar. Every region is on the Funding page."),
     "across": ("各地区跨时期", "Each region across periods"),
     "shares": ("占比", "Shares"),
     "per_project": ("单个项目平均资金", "Funding per project"),

@@ -7,6 +7,7 @@ from common import dictionaries as d
 from common.pages import page as catalogue_page
 from common.pages import param_prefix
 from metrics import formatting as fmt
+from metrics import ranking
 from ui import charts, data, frame, state, views_panel
 from ui.i18n import STRINGS, lang, t
 from ui.theme import presenting
@@ -79,6 +80,7 @@ def _funding_chart(defaults: dict) -> None:
     money = data.metric_info(metric_id=SPEC.default_metric)
     unit_zh, unit_en, dec = money["display_unit_zh"], money["display_unit_en"], money["decimals"]
     yearly = data.year_cells(metric_id=SPEC.default_metric, recipients_only=True)
+    top = SPEC.top_regions or None  # the chart names this many regions and folds the rest into one bar
     # the chart carries its own title (it goes into PNG exports); the control names the two views when there are two
     view = VIEWS[0]
     if len(yearly):
@@ -89,13 +91,24 @@ def _funding_chart(defaults: dict) -> None:
         if df.empty:
             empty_state(t("no_data"))
         else:
-            charts.draw(lambda: charts.bars_by_region(df, t("funding_by_period"), unit_zh, unit_en, dec),
-                        SPEC.default_metric, key="overview_chart")
+            charts.draw(lambda: charts.bars_by_region(df, t("funding_by_period"), unit_zh, unit_en, dec, top=top),
+                        [SPEC.default_metric, top], key="overview_chart")
             coverage_note(df)
+            _fold_note(df, top)
     else:
         charts.draw(lambda: charts.bars_by_region(yearly, f"{t('funding_by_period')} · {t('year_view')}", unit_zh,
-                                                  unit_en, dec), SPEC.default_metric, key="overview_year_chart")
+                                                  unit_en, dec, top=top), [SPEC.default_metric, top],
+                    key="overview_year_chart")
         st.caption(t("year_view_note"))
+        _fold_note(yearly, top)
+
+
+def _fold_note(df, top: int | None) -> None:
+    """Says which regions the chart names and how many it folds into its "other" bar (the page catalogue's
+    top_regions); the funding page shows them all."""
+    kept, rest = ranking.split_top(df, top)
+    if rest:
+        st.caption(t("top_regions_note_overview", k=len(kept), n=len(rest)))
 
 
 def _rest(names: dict) -> None:

@@ -90,6 +90,22 @@ def test_many_regions_draw_a_trace_per_period_and_a_bounded_bar_count(many_regio
         assert len(names) <= TOP + 1, (tab, len(names))
 
 
+def test_the_overview_chart_names_its_top_regions_and_folds_the_rest(many_regions, make_app):
+    """The overview's funding chart is a summary: the catalogue's top N regions and one folded bar (the funding page
+    lists every region)."""
+    top = catalogue.page("overview").top_regions
+    assert top and top >= 3
+    at = _ok(make_app(many_regions, "overview"))
+    df = _cells(many_regions)  # what the page reads: every period and region of the default metric
+    spec = _chart(at, "overview_chart")
+    cats = spec["layout"]["xaxis"]["categoryarray"]
+    n_regions = len(ranking.rank_regions(df))
+    assert n_regions > 3 * top and len(cats) == top + 1
+    assert cats[-1] == text("other_regions", n=n_regions - top)
+    assert len(spec["data"]) == df["period"].nunique()  # a trace per period
+    assert any(text("top_regions_note_overview", k=top, n=n_regions - top) == c.value for c in at.caption)
+
+
 def test_show_all_regions_is_a_switch_in_the_link(many_regions, make_app):
     at = _ok(make_app(many_regions, "funding"))
     shown = _shown_cells(many_regions, at)
