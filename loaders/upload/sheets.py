@@ -781,18 +781,30 @@ class _FastSheet:
 # Only for chunks of some size: importing numpy costs ~0.1 s.
 
 _NUMPY_MIN = 256 * 1024   # smaller chunks (and sheets): the regex path
-_np = None
+_REST_WIDTH = 128         # longer cell rests are read one at a time
+_np = _MIX = _KEEP = None
 
 
 def _numpy():
-    global _np
+    global _np, _MIX, _KEEP
     if _np is None:
         try:
             import numpy
         except ImportError:  # pragma: no cover - numpy is a dependency; the regex path reads without it
             numpy = False
+        else:   # odd multipliers of a hash over 8-byte words (wrapping uint64 arithmetic); _KEEP[k]: k bytes of 8s
+            _MIX = numpy.arange(1, 2 * _REST_WIDTH // 8, 2, dtype=numpy.uint64) * numpy.uint64(0x9E3779B97F4A7C15)
+            k = numpy.arange(_REST_WIDTH + 1)
+            _KEEP = ((k[None, :-1] < k[:, None]) * numpy.uint8(255)).astype(numpy.uint8).view(numpy.uint64)
         _np = numpy
     return _np
+
+
+def _memo(fs: _FastSheet, rest: bytes) -> int:
+    code = fs.codes.get(rest)
+    if code is None:
+        code = fs.codes[rest] = fs._code(rest)
+    return code
 
 
 def _bulk_cells(fs: _FastSheet, chunk: bytes) -> bool:
@@ -801,7 +813,7 @@ def _bulk_cells(fs: _FastSheet, chunk: bytes) -> bool:
     if not np:
         return False
     n = len(chunk)
-    b = np.frombuffer(chunk + b"\0" * 16, np.uint8)                   # windows past the end read zeros
+    b = np.frombuffer(chunk + b"\0" * (_REST_WIDTH + 16), np.uint8)   # windows past the end read zeros
     lt = np.flatnonzero(b[:n] == 60)                                  # every '<', then the bytes after each
     b1, b2, b3 = b[lt + 1], b[lt + 2], b[lt + 3]
     cell = (b1 == 99) & (b2 == 32)                                    # '<c '
@@ -830,17 +842,32 @@ def _bulk_cells(fs: _FastSheet, chunk: bytes) -> bool:
     lo, hi = np.append(0, end), np.append(starts, n)                  # between the cells: the non-empty pieces
     some = np.flatnonzero(hi > lo)                                    # joined by \0 as in _chunk
     fs._between(b"\0".join([chunk[x:y] for x, y in zip(lo[some].tolist(), hi[some].tolist())]))
-    rests = [chunk[x:y] for x, y in zip(rest_at.tolist(), end.tolist())]
+    # each distinct rest converted once (by _code, memo shared with _chunk): rests of up to _REST_WIDTH bytes are
+    # grouped in numpy (zero-padded, the chunk has no \0; a hash finds the groups, a byte compare confirms them),
+    # longer ones are taken one by one
+    size = end - rest_at
+    short = size <= _REST_WIDTH
+    width = -(-int(min(size.max(), _REST_WIDTH)) // 8) * 8
+    words = np.lib.stride_tricks.sliding_window_view(b, width)[rest_at[short]].view(np.uint64)
+    words &= _KEEP[size[short], :width // 8]                          # the bytes past each rest set to 0
+    key = (words * _MIX[:width // 8]).sum(1, dtype=np.uint64)
+    _, first, group = np.unique(key, return_index=True, return_inverse=True)
+    group = group.reshape(-1)
+    if not (words == words[first[group]]).all():
+        return False   # two rests with one hash
+    code = np.empty(len(starts), np.int64)
+    order = np.argsort(first)                                         # first seen first, as in _chunk
+    at = np.flatnonzero(short)[first[order]]
     codes = fs.codes
     try:
-        for rest in dict.fromkeys(rests):
-            if rest not in codes:
-                codes[rest] = fs._code(rest)
+        group_code = [_memo(fs, chunk[x:y]) for x, y in zip(rest_at[at].tolist(), end[at].tolist())]
+        code[short] = np.array(group_code, np.int64)[np.argsort(order)][group]
+        for i in np.flatnonzero(~short).tolist():
+            code[i] = _memo(fs, chunk[rest_at[i]:end[i]])
     except _NotPlain:
         return False
     if len(codes) > MAX_CELLS + _MEMO_SLACK:
         raise _NotPlain
-    code = np.fromiter(map(codes.__getitem__, rests), np.int64, len(rests))
     sheet = fs.sheet
     for r, c in zip(row[code == -2].tolist(), col[code == -2].tolist()):   # formulas without a value
         sheet.formula_no_value.append([r - 1, c - 1])
