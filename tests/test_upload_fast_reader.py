@@ -442,6 +442,14 @@ def test_numpy_tokenizer_hash_collisions_and_long_cells(tokenizer, monkeypatch):
     assert calls == [False] and got == slow
 
 
+def test_numpy_tokenizer_leaves_big_chunks_to_the_regex_path(tokenizer, monkeypatch):
+    monkeypatch.setattr(sheets, "_NUMPY_MAX", 100)
+    got, calls = _bulk_outcome(excel_like())
+    assert calls == []
+    with streaming_only():
+        assert got == outcome(excel_like())
+
+
 @settings(max_examples=100, deadline=5000, suppress_health_check=[HealthCheck.too_slow], database=None)
 @given(_sheet_rows())
 def test_numpy_tokenizer_reads_well_formed_sheets_itself(tokenizer, rows):

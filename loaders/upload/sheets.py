@@ -698,7 +698,7 @@ class _FastSheet:
         if (chunk.translate(None, _NOT_XML_BYTES) or b"\xef\xbf\xbe" in chunk or b"\xef\xbf\xbf" in chunk
                 or b"]]>" in chunk or b"sheetData" in chunk):  # control characters, U+FFFE/F, CDATA ends, a second sheetData
             raise _NotPlain
-        if len(chunk) >= _NUMPY_MIN and _bulk_cells(self, chunk):   # the same cells by byte arithmetic
+        if _NUMPY_MIN <= len(chunk) <= _NUMPY_MAX and _bulk_cells(self, chunk):   # the same cells by byte arithmetic
             return
         parts = _TOKEN.split(chunk)
         between = b"\0".join(parts[0::4])
@@ -781,6 +781,7 @@ class _FastSheet:
 # Only for chunks of some size: importing numpy costs ~0.1 s.
 
 _NUMPY_MIN = 256 * 1024   # smaller chunks (and sheets): the regex path
+_NUMPY_MAX = 12 * 1024 ** 2   # chunks are ~4-8 MB; a bigger one (a huge row) too: its arrays stay bounded
 _REST_WIDTH = 128         # longer cell rests are read one at a time
 _np = _MIX = _KEEP = None
 
