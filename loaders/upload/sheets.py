@@ -818,8 +818,9 @@ def _bulk_cells(fs: _FastSheet, chunk: bytes) -> bool:
     lt = np.flatnonzero(b[:n] == 60)                                  # every '<', then the bytes after each
     b1, b2, b3 = b[lt + 1], b[lt + 2], b[lt + 3]
     cell = (b1 == 99) & (b2 == 32)                                    # '<c '
+    starts = lt[cell]
     tags = lt[cell | ((b1 == 114) & (b2 == 111) & (b3 == 119)) | ((b1 == 47) & (b2 == 114) & (b3 == 111))]
-    starts = lt[cell]                                                 # '<row', '</ro' above
+    # (the tags a rest ends at: '<c ', '<row', '</ro')
     if not len(starts) or not (b[starts[:, None] + np.arange(3, 6)] == np.frombuffer(b'r="', np.uint8)).all():
         return False
     w = np.lib.stride_tricks.sliding_window_view(b, 11)[starts + 6]
