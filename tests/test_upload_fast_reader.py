@@ -459,3 +459,20 @@ def test_numpy_tokenizer_reads_well_formed_sheets_itself(tokenizer, rows):
         assert got == outcome(data)
     if tokenizer == "numpy" and got[0] == "read" and not any(x in rows for x in ("]]>", "\ufffe", "\uffff")):
         assert all(calls)
+
+
+def test_sandboxed_child_reads_a_big_plain_sheet_with_numpy(tokenizer):
+    """In the child (memory limit, no BLAS threads) a sheet with chunks past _NUMPY_MIN gets the streaming cells."""
+    if tokenizer != "numpy":
+        pytest.skip("once")
+    from loaders.upload import sandbox
+
+    rows = [["2023", f"地区{i % 40}", "援助资金", i / 7, "亿元", None, f"备注 {i}"] for i in range(6000)]
+    data = uf.openpyxl_book(rows)
+    assert len(_sheet_xml(data).encode()) > 2 * 256 * 1024
+    out = sandbox.read_in_child(data, ".xlsx")
+    with streaming_only():
+        slow = outcome(data)
+    got = [(s["name"], [[int(r), int(c), s["strings"][int(i)]] for r, c, i in zip(s["rows"], s["cols"], s["idx"])])
+           for s in out["sheets"]]
+    assert got == [(name, cells) for name, cells, _, _ in slow[1]] and len(got[0][1]) == 5 + 6 * 6000

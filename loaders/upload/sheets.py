@@ -1,4 +1,5 @@
-"""Raw cells of an uploaded file, sparse: standard library only, so the sandboxed child starts fast.
+"""Raw cells of an uploaded file, sparse: standard library only, so the sandboxed child starts fast (numpy is
+imported only for sheets big enough to pay for it: see _bulk_cells).
 
 Why our own .xlsx reader: a workbook declares its grid (<dimension ref="A1:XFD1048576"/>) and a single stray
 cell at the last address makes a dense reader allocate 17 billion cells. This one streams the sheet XML and keeps
