@@ -782,7 +782,7 @@ class _FastSheet:
 # Only for chunks of some size: importing numpy costs ~0.1 s.
 
 _NUMPY_MIN = 256 * 1024   # smaller chunks (and sheets): the regex path
-_NUMPY_MAX = 12 * 1024 ** 2   # chunks are ~4-8 MB; a bigger one (a huge row) too: its arrays stay bounded
+_NUMPY_MAX = 12 * 1024 ** 2   # chunks are ~4-8 MB; a bigger one (one huge row): the regex path, arrays bounded
 _REST_WIDTH = 128         # longer cell rests are read one at a time
 _np = _MIX = _KEEP = None
 
