@@ -534,6 +534,11 @@ MESSAGES: dict[str, tuple[str, str]] = {  # key -> (中文, English)
                           "The database has no aggregated cells yet (built by an older version); python -m loaders "
                           "cells --refresh fills them."),
     "cli_cells_refreshed": ("已重新计算全部汇总单元。", "Every aggregated cell recomputed."),
+    "cli_cells_stale": ("汇总单元生成后，数据未经写入流程被改动过(旧版本或手工修改)，页面暂按原始数据现算；"
+                        "python -m loaders cells --refresh 可重新计算。",
+                        "The figures changed around the write paths since the aggregated cells were refreshed (an "
+                        "older version or a hand edit); pages compute from the figures until python -m loaders cells "
+                        "--refresh recomputes them."),
     "upload_no_batch": ("没有批次 {batch}。", "There is no batch {batch}."),
     "upload_already_undone": ("批次 {batch} 已于 {at} 撤销过。", "Batch {batch} was already undone at {at}."),
     "upload_disk_full": ("磁盘空间不足：写入需要约 {need} MB，可用 {free} MB。请清理磁盘后重试；未做任何更改。",

@@ -36,6 +36,9 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("show_map", "1", "Show the map of China on the Regions page (0 hides it for deployments that must)."),
     Setting("map_approval_number", "",
             "Map approval number (审图号) printed under the map; empty prints that none is configured."),
+    Setting("table_rows", "20",
+            "Rows per page of the figure tables on the regions and cooperation pages (the count and the paging are "
+            "done in SQL, so a page costs the same at any size)."),
     Setting("lock_timeout_s", "30", "Seconds a write waits for another writer before failing with a clear message."),
     Setting("language", "zh", "Default UI language (zh or en)."),
     Setting("base_url", "",

@@ -143,7 +143,7 @@ def _display(value_base: float, unit_zh: str, decimals) -> str:
 def stated_vs_years(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
     """A period's stated total against the sum of its years (and ranges) present: with every year there they must
     agree (within the stated number's rounding or qualifier); with some years the sum may not exceed the total."""
-    df = period_cells(con)
+    df = period_cells(con, ids=True)
     df = df[df["stated_value_base"].notna() & df["years_value_base"].notna()]
     rows = []
     for r in df.itertuples():

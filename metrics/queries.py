@@ -17,8 +17,6 @@ ENTERPRISE_REGIONS = d.regions_with_role("enterprise")
 # places that receive aid (role recipient): scope rows (全部对口地区, 西部地区…) and members of a group are not parts
 RECIPIENT_ROLE = "recipient"
 RECIPIENT_SQL = f"region_role LIKE '%{RECIPIENT_ROLE}%'"  # on v_figures
-# the qualifier lists as SQL, built once beside the stored cells' SQL that uses them too
-_AT_LEAST_SQL, _APPROX_SQL = cell_tables.AT_LEAST_SQL, cell_tables.APPROX_SQL
 
 
 def _df(con: duckdb.DuckDBPyConnection, sql: str, params: list | None = None) -> pd.DataFrame:
@@ -52,12 +50,32 @@ def _in(column: str, values, params: list) -> str:
     return f" AND {column} IN ({', '.join('?' for _ in values)})"
 
 
+def _figure_page(con, cols: str, where: str, params: list, order: str, limit: int | None, offset: int = 0,
+                 source: str = "v_figures f JOIN metrics m USING (metric_id)") -> pd.DataFrame:
+    """Rows of current figures (`cols` over `source`) in `order`, `limit` from `offset`, with the full count in
+    column n_total. A page is read in two steps: the page's ids from the narrow columns the filter and the order
+    need, then the wide ones (quotes, labels) of those ids only; one step sorted every matching quote."""
+    base = f"FROM {source} WHERE 1=1 {where}"
+    if limit is None:
+        return _df(con, f"SELECT {cols}, count(*) OVER () AS n_total {base} ORDER BY {order}", params)
+    page = con.execute(f"SELECT f.figure_id, count(*) OVER () {base} ORDER BY {order} LIMIT ? OFFSET ?",
+                       [*params, int(limit), max(int(offset), 0)]).fetchall()
+    ids = [r[0] for r in page]
+    if not ids:
+        df = _df(con, f"SELECT {cols} {base} AND 1=0", params)
+    else:
+        df = _df(con, f"SELECT {cols} FROM {source} WHERE f.figure_id IN ({', '.join('?' for _ in ids)})", ids)
+        df = pd.DataFrame({"figure_id": ids}).merge(df, on="figure_id")  # in the page's order
+    df["n_total"] = pd.Series([int(page[0][1]) if page else 0] * len(df), dtype="int64")
+    return df
+
+
 # --- dictionaries -----------------------------------------------------------------------------
 
 def _present(con, column: str, params: list, metric_id=None) -> str:
     """A SELECT of one column (period, five_year, region_id or metric_id) over the current figures (of some
     metrics): from the stored cells when the file has them (a row per cell, not per figure), else from v_figures."""
-    if not cell_tables.ready(con):
+    if not cell_tables.current(con):
         return f"SELECT {column} FROM v_figures WHERE 1=1" + _in("metric_id", metric_id, params)
     if column == "five_year":
         return (f"SELECT p.five_year FROM cells c JOIN periods p ON p.period = c.period WHERE c.scope = {_scope_sql(con)}"
@@ -128,13 +146,23 @@ def region_members(con, region_id: str) -> pd.DataFrame:
 # --- cells: one value per period x region x metric --------------------------------------------
 
 def cells(con, metric_id: str | None = None, periods: list[str] | None = None, regions: list[str] | None = None,
-          recipients_only: bool = False, category: str | None = None) -> pd.DataFrame:
+          recipients_only: bool = False, category: str | None = None, ids: bool = False) -> pd.DataFrame:
     """One row per metric, period (as written) and region; where two sentences state the same cell the larger is
     kept (they restate, they do not add; equal values: the first figure id), with how many figures said it and what
     the others said (others_text). The same rule and tie-break as period_cells, in portable SQL.
-    Read from the table the writes keep (store/cells.py); computed live on a file built before it."""
-    if not cell_tables.ready(con):
-        return cells_live(con, metric_id, periods, regions, recipients_only, category)
+    ids: also figure_ids, the ids of every figure in the cell (a list that grows with the data: pages do not read
+    it, a drill-down into one cell or the checks do).
+    Read from the table the writes keep (store/cells.py); computed live on a file built before it or when the
+    figures changed since the table was refreshed (store.cells.current)."""
+    if not cell_tables.current(con):
+        return cells_live(con, metric_id, periods, regions, recipients_only, category, ids)
+    return cells_table(con, metric_id, periods, regions, recipients_only, category, ids)
+
+
+def cells_table(con, metric_id: str | None = None, periods: list[str] | None = None,
+                regions: list[str] | None = None, recipients_only: bool = False, category: str | None = None,
+                ids: bool = False) -> pd.DataFrame:
+    """cells() as the stored table holds it, current or not (`python -m loaders cells` compares it with live)."""
     params: list = []
     where = (_in("c.metric_id", metric_id, params) + _in("c.period", periods, params)
              + _in("c.region_id", regions, params) + _in("m.category", category, params))
@@ -142,7 +170,7 @@ def cells(con, metric_id: str | None = None, periods: list[str] | None = None, r
         where += f" AND {_recipient('r.role')}"
     df = _df(con, f"""
         SELECT c.metric_id, c.period, c.region_id, c.value_base, c.qualifier, c.number_text, c.quote, c.source,
-               c.n_figures, c.n_unreviewed, c.figure_ids,
+               c.n_figures, c.n_unreviewed{", c.figure_ids" if ids else ""},
                r.name_zh AS region_zh, r.name_en AS region_en, r.color AS region_color, r.sort AS region_sort,
                r.level AS region_level, m.name_zh AS metric_zh, m.name_en AS metric_en,
                p.label_zh AS period_zh, p.label_en AS period_en, p.sort AS period_sort, p.n_years,
@@ -158,7 +186,7 @@ def cells(con, metric_id: str | None = None, periods: list[str] | None = None, r
 
 def cells_live(con, metric_id: str | None = None, periods: list[str] | None = None,
                regions: list[str] | None = None, recipients_only: bool = False,
-               category: str | None = None) -> pd.DataFrame:
+               category: str | None = None, ids: bool = False) -> pd.DataFrame:
     """cells() computed from the figures on every call: the reference the table is tested against, and what a file
     built before the table reads."""
     params: list = []
@@ -197,7 +225,7 @@ def cells_live(con, metric_id: str | None = None, periods: list[str] | None = No
         FROM c JOIN metrics m ON m.metric_id = c.metric_id
         ORDER BY period_sort, region_sort, metric_sort, c.period, c.region_id, c.metric_id""", params)
     df["others_text"] = df["others_text"].fillna("")
-    return df
+    return df if ids else df.drop(columns=["figure_ids"])
 
 
 def _sum_qualifier(quals: pd.Series) -> str | None:
@@ -224,16 +252,11 @@ def _sum_qualifier(quals: pd.Series) -> str | None:
 # Portable SQL (window functions, WITH RECURSIVE, string_agg) so the same statement can fill a table of
 # aggregated cells at write time, or run on another engine.
 
-_PERIOD_CELLS_SQL = """
-WITH RECURSIVE
-ranked AS (
-    SELECT f.figure_id, f.metric_id, f.period, f.region_id, f.value_base, f.qualifier, f.number_text,
-           COALESCE(f.plan_id, f.upload_file) AS source, f.five_year, f.start_year, f.end_year, f.review_status,
-           ROW_NUMBER() OVER (PARTITION BY f.metric_id, f.period, f.region_id
-                              ORDER BY f.value_base DESC, f.figure_id) AS rn
-    FROM v_figures f WHERE f.five_year IS NOT NULL {where}),
-cell AS (
-    SELECT r.metric_id, r.period, r.region_id, r.five_year, r.start_year, r.end_year,
+# The rule is ONE statement, store.cells.PERIOD_RULE_SQL: over the stored `cells` when the writes fill the table,
+# and here over the same cells computed from the figures (one scope, 'live'; the filters apply to the figures first:
+# a period's value only depends on the figures inside it).
+_LIVE_CELLS_SQL = """(
+    SELECT 'live' AS scope, r.metric_id, r.period, r.region_id,
            MAX(CASE WHEN r.rn = 1 THEN r.value_base END) AS value_base,
            MAX(CASE WHEN r.rn = 1 THEN r.qualifier END) AS qualifier,
            MAX(CASE WHEN r.rn = 1 THEN r.number_text END) AS number_text,
@@ -241,89 +264,34 @@ cell AS (
            COUNT(*) AS n_figures,
            COUNT(*) FILTER (WHERE r.review_status = 'extracted') AS n_unreviewed,
            string_agg(r.figure_id, ',' ORDER BY r.figure_id) AS figure_ids,
-           string_agg(CASE WHEN r.rn BETWEEN 2 AND 6 THEN r.number_text END, ' / ' ORDER BY r.rn) AS others_text,
-           MAX(CASE WHEN r.start_year = p.start_year AND r.end_year = p.end_year THEN 1 ELSE 0 END) AS whole
-    FROM ranked r JOIN periods p ON p.period = r.five_year
-    GROUP BY r.metric_id, r.period, r.region_id, r.five_year, r.start_year, r.end_year),
-stated AS (
-    SELECT * FROM (
-        SELECT c.*, ROW_NUMBER() OVER (PARTITION BY c.five_year, c.region_id, c.metric_id
-                                       ORDER BY c.value_base DESC, c.period) AS wn
-        FROM cell c WHERE c.whole = 1) s
-    WHERE s.wn = 1),
-part AS (
-    SELECT c.* FROM cell c
-    WHERE c.whole = 0 AND NOT EXISTS (
-        SELECT 1 FROM cell o
-        WHERE o.whole = 0 AND o.five_year = c.five_year AND o.region_id = c.region_id AND o.metric_id = c.metric_id
-          AND o.period <> c.period AND o.start_year <= c.end_year AND c.start_year <= o.end_year
-          AND (o.end_year - o.start_year > c.end_year - c.start_year
-               OR (o.end_year - o.start_year = c.end_year - c.start_year
-                   AND (o.value_base > c.value_base OR (o.value_base = c.value_base AND o.period < c.period)))))),
-summed AS (
-    SELECT five_year, region_id, metric_id, SUM(value_base) AS years_value_base, COUNT(*) AS n_parts,
-           SUM(end_year - start_year + 1) AS n_part_years,
-           SUM(n_figures) AS n_part_figures, SUM(n_unreviewed) AS n_part_unreviewed,
-           MAX(CASE WHEN qualifier IN {at_least} THEN 1 ELSE 0 END) AS at_least,
-           MAX(CASE WHEN qualifier IN {approx} THEN 1 ELSE 0 END) AS approx,
-           string_agg(period, ',' ORDER BY start_year, period) AS parts,
-           string_agg(figure_ids, ',' ORDER BY start_year, period) AS part_ids,
-           string_agg(source, ',' ORDER BY start_year, period) AS part_sources
-    FROM part GROUP BY five_year, region_id, metric_id),
-cover AS (
-    SELECT five_year, region_id, metric_id, start_year, end_year FROM stated
-    UNION ALL
-    SELECT p.five_year, p.region_id, p.metric_id, p.start_year, p.end_year FROM part p
-    WHERE NOT EXISTS (SELECT 1 FROM stated s WHERE s.five_year = p.five_year AND s.region_id = p.region_id
-                      AND s.metric_id = p.metric_id)),
-cover_year (five_year, region_id, metric_id, yr, end_year) AS (
-    SELECT five_year, region_id, metric_id, start_year, end_year FROM cover
-    UNION ALL
-    SELECT five_year, region_id, metric_id, yr + 1, end_year FROM cover_year WHERE yr < end_year),
-covered AS (
-    SELECT five_year, region_id, metric_id, COUNT(DISTINCT yr) AS n_years_covered,
-           string_agg(CAST(yr AS VARCHAR), ',' ORDER BY yr) AS years_covered
-    FROM (SELECT DISTINCT five_year, region_id, metric_id, yr FROM cover_year) y
-    GROUP BY five_year, region_id, metric_id),
-cell_key AS (SELECT DISTINCT five_year, region_id, metric_id FROM cell)
-SELECT k.five_year AS period, k.region_id, k.metric_id,
-       CASE WHEN s.value_base IS NOT NULL THEN s.value_base ELSE y.years_value_base END AS value_base,
-       CASE WHEN s.value_base IS NOT NULL THEN s.qualifier
-            WHEN y.at_least = 1 THEN '余' WHEN y.approx = 1 THEN '约' END AS qualifier,
-       CASE WHEN s.value_base IS NOT NULL THEN 'stated' ELSE 'sum_of_years' END AS basis,
-       c.years_covered, c.n_years_covered, p.n_years AS years_in_period,
-       s.value_base AS stated_value_base, s.number_text AS stated_text, s.qualifier AS stated_qualifier,
-       y.years_value_base, y.parts, COALESCE(y.n_parts, 0) AS n_parts, COALESCE(y.n_part_years, 0) AS n_part_years,
-       CASE WHEN s.value_base IS NOT NULL THEN s.number_text END AS number_text,
-       CASE WHEN s.value_base IS NOT NULL THEN s.source ELSE y.part_sources END AS source,
-       CASE WHEN s.value_base IS NOT NULL THEN s.figure_ids ELSE y.part_ids END AS figure_ids,
-       CASE WHEN s.value_base IS NOT NULL THEN s.n_figures ELSE y.n_part_figures END AS n_figures,
-       CASE WHEN s.value_base IS NOT NULL THEN s.n_unreviewed ELSE y.n_part_unreviewed END AS n_unreviewed,
-       CASE WHEN s.value_base IS NOT NULL THEN s.others_text END AS others_text,
-       y.part_ids AS year_figure_ids,
-       r.name_zh AS region_zh, r.name_en AS region_en, r.color AS region_color, r.sort AS region_sort,
-       r.level AS region_level, r.role AS region_role,
-       m.name_zh AS metric_zh, m.name_en AS metric_en, m.base_unit, m.display_unit_zh, m.display_unit_en,
-       m.decimals, m.sort AS metric_sort,
-       p.label_zh AS period_zh, p.label_en AS period_en, p.sort AS period_sort, p.n_years
-FROM cell_key k
-JOIN periods p ON p.period = k.five_year
-JOIN regions r ON r.region_id = k.region_id
-JOIN metrics m ON m.metric_id = k.metric_id
-LEFT JOIN stated s ON s.five_year = k.five_year AND s.region_id = k.region_id AND s.metric_id = k.metric_id
-LEFT JOIN summed y ON y.five_year = k.five_year AND y.region_id = k.region_id AND y.metric_id = k.metric_id
-LEFT JOIN covered c ON c.five_year = k.five_year AND c.region_id = k.region_id AND c.metric_id = k.metric_id
-ORDER BY p.sort, r.sort, m.sort, k.five_year, k.region_id, k.metric_id"""
+           string_agg(CASE WHEN r.rn BETWEEN 2 AND 6 THEN r.number_text END, ' / ' ORDER BY r.rn) AS others_text
+    FROM (SELECT f.figure_id, f.metric_id, f.period, f.region_id, f.value_base, f.qualifier, f.number_text,
+                 COALESCE(f.plan_id, f.upload_file) AS source, f.review_status,
+                 ROW_NUMBER() OVER (PARTITION BY f.metric_id, f.period, f.region_id
+                                    ORDER BY f.value_base DESC, f.figure_id) AS rn
+          FROM v_figures f WHERE f.five_year IS NOT NULL {figure_where}) r
+    GROUP BY r.metric_id, r.period, r.region_id)"""
+# the statement period_cells_live runs: the rule over those cells
+_PERIOD_CELLS_SQL = cell_tables.PERIOD_RULE_SQL.replace("{cells}", _LIVE_CELLS_SQL)
+
 
 def period_cells(con, metric_id: str | None = None, periods: list[str] | None = None,
                  regions: list[str] | None = None, recipients_only: bool = False,
-                 category: str | None = None) -> pd.DataFrame:
+                 category: str | None = None, ids: bool = False) -> pd.DataFrame:
     """One row per five-year period, region and metric: the stated total, else the sum of the period's years
     (basis), with the years covered ("2021,2022"), how many, and the years in the period (see the rule above).
-    Columns also carry cells()'s labels, so charts draw either.
-    Read from the table the writes keep (store/cells.py); computed live on a file built before it."""
-    if not cell_tables.ready(con):
-        return period_cells_live(con, metric_id, periods, regions, recipients_only, category)
+    Columns also carry cells()'s labels, so charts draw either. ids: also figure_ids and year_figure_ids (see cells).
+    Read from the table the writes keep (store/cells.py); computed live on a file built before it or when the
+    figures changed since the table was refreshed (store.cells.current)."""
+    if not cell_tables.current(con):
+        return period_cells_live(con, metric_id, periods, regions, recipients_only, category, ids)
+    return period_cells_table(con, metric_id, periods, regions, recipients_only, category, ids)
+
+
+def period_cells_table(con, metric_id: str | None = None, periods: list[str] | None = None,
+                       regions: list[str] | None = None, recipients_only: bool = False, category: str | None = None,
+                       ids: bool = False) -> pd.DataFrame:
+    """period_cells() as the stored table holds it, current or not."""
     params: list = []
     # every filter is a property of the cell's key (its period, region or metric), so filtering the stored cells
     # gives what filtering the figures first gives
@@ -331,21 +299,27 @@ def period_cells(con, metric_id: str | None = None, periods: list[str] | None = 
              + _in("m.category", category, params) + _in("t.period", periods, params))
     if recipients_only:
         where += f" AND {_recipient('r.role')}"
+    return _period_select(con, "period_cells", f"t.scope = {_scope_sql(con)} {where}", params, ids)
+
+
+def _period_select(con, source: str, where: str, params: list, ids: bool) -> pd.DataFrame:
+    """period_cells' rows from `source` (the table, or the rule's statement as a subquery) with their labels."""
     df = _df(con, f"""
         SELECT t.period, t.region_id, t.metric_id, t.value_base, t.qualifier, t.basis, t.years_covered,
                t.n_years_covered, p.n_years AS years_in_period, t.stated_value_base, t.stated_text,
                t.stated_qualifier, t.years_value_base, t.parts, t.n_parts, t.n_part_years, t.number_text, t.source,
-               t.figure_ids, t.n_figures, t.n_unreviewed, t.others_text, t.year_figure_ids,
+               {"t.figure_ids," if ids else ""} t.n_figures, t.n_unreviewed, t.others_text
+               {", t.year_figure_ids" if ids else ""},
                r.name_zh AS region_zh, r.name_en AS region_en, r.color AS region_color, r.sort AS region_sort,
                r.level AS region_level, r.role AS region_role,
                m.name_zh AS metric_zh, m.name_en AS metric_en, m.base_unit, m.display_unit_zh, m.display_unit_en,
                m.decimals, m.sort AS metric_sort,
                p.label_zh AS period_zh, p.label_en AS period_en, p.sort AS period_sort, p.n_years
-        FROM period_cells t
+        FROM {source} t
         JOIN periods p ON p.period = t.period
         JOIN regions r ON r.region_id = t.region_id
         JOIN metrics m ON m.metric_id = t.metric_id
-        WHERE t.scope = {_scope_sql(con)} {where}
+        WHERE {where}
         ORDER BY p.sort, r.sort, m.sort, t.period, t.region_id, t.metric_id""", params)
     return _period_frame(df)
 
@@ -362,33 +336,33 @@ def _period_frame(df: pd.DataFrame) -> pd.DataFrame:
 
 def period_cells_live(con, metric_id: str | None = None, periods: list[str] | None = None,
                       regions: list[str] | None = None, recipients_only: bool = False,
-                      category: str | None = None) -> pd.DataFrame:
-    """period_cells() computed from the figures on every call: the reference the table is tested against, and what
-    a file built before the table reads."""
+                      category: str | None = None, ids: bool = False) -> pd.DataFrame:
+    """period_cells() computed from the figures on every call (the rule's statement over cells computed inline):
+    what a file built before the table, or whose figures changed around the writes, reads; the tests' reference."""
     params: list = []
     # every filter applies to the figures first: a period's value only depends on the figures inside it
     where = (_in("f.metric_id", metric_id, params) + _in("f.region_id", regions, params)
              + _in("f.category", category, params) + _in("f.five_year", periods, params))
     if recipients_only:
         where += f" AND f.{RECIPIENT_SQL}"
-    sql = _PERIOD_CELLS_SQL.format(where=where, at_least=_AT_LEAST_SQL, approx=_APPROX_SQL)
-    return _period_frame(_df(con, sql, params))
+    rule = _PERIOD_CELLS_SQL.format(figure_where=where, where="", at_least=cell_tables.AT_LEAST_SQL,
+                                    approx=cell_tables.APPROX_SQL)
+    return _period_select(con, f"({rule})", "1=1", params, ids)
 
 
 def year_cells(con, metric_id: str | None = None, regions: list[str] | None = None,
-               recipients_only: bool = False, category: str | None = None) -> pd.DataFrame:
+               recipients_only: bool = False, category: str | None = None, ids: bool = False) -> pd.DataFrame:
     """The year view: one row per single year, region and metric (cells() of the years only)."""
     yrs = [r[0] for r in con.execute("SELECT period FROM periods WHERE kind = 'year'").fetchall()]
-    if not yrs:
-        return cells(con, metric_id, ["__none__"], regions, recipients_only, category)
-    return cells(con, metric_id, yrs, regions, recipients_only, category)
+    return cells(con, metric_id, yrs or ["__none__"], regions, recipients_only, category, ids)
 
 
-def period_totals(con, metric_id: str, period: str, region_id: str | None = None) -> pd.DataFrame:
+def period_totals(con, metric_id: str, period: str, region_id: str | None = None, ids: bool = True) -> pd.DataFrame:
     """How much, for pages, deck and command line: one row per region for a five-year period (period_cells) or a
-    single year (the year's cell, basis stated, one year covered)."""
+    single year (the year's cell, basis stated, one year covered); with the figure ids (ids, for the command line)."""
     cols = ["period", "region_id", "region_zh", "region_en", "metric_id", "value_base", "base_unit", "qualifier",
-            "basis", "years_covered", "n_years_covered", "years_in_period", "complete", "number_text", "figure_ids",
+            "basis", "years_covered", "n_years_covered", "years_in_period", "complete", "number_text",
+            *(["figure_ids"] if ids else []),
             "stated_value_base", "years_value_base", "region_sort", "region_level", "region_color"]
     regions = [region_id] if region_id else None
     info = _df(con, "SELECT * FROM periods WHERE period = ?", [period])
@@ -399,8 +373,8 @@ def period_totals(con, metric_id: str, period: str, region_id: str | None = None
             return pd.DataFrame(columns=cols)
     kind = info.iloc[0]["kind"]
     if kind == "five_year":
-        return period_cells(con, metric_id, [info.iloc[0]["period"]], regions)[cols].reset_index(drop=True)
-    df = cells(con, metric_id, [info.iloc[0]["period"]], regions)
+        return period_cells(con, metric_id, [info.iloc[0]["period"]], regions, ids=ids)[cols].reset_index(drop=True)
+    df = cells(con, metric_id, [info.iloc[0]["period"]], regions, ids=ids)
     n = int(info.iloc[0]["n_years"])
     first = int(info.iloc[0]["start_year"])
     df["basis"] = "stated"
@@ -423,11 +397,12 @@ def _union_years(values) -> list[int]:
 
 
 def totals(con, metric_id: str, periods: list[str] | None = None, _cells: tuple | None = None,
-           _periods: pd.DataFrame | None = None) -> pd.DataFrame:
+           _periods: pd.DataFrame | None = None, ids: bool = False) -> pd.DataFrame:
     """Per five-year period: the all-counterpart total (basis stated), else the sum over recipient regions (basis
     sum), else missing; each with its years covered (a period's years' sum is never shown as the whole period).
     _cells: (total cells, recipient cells) and _periods (five_year_periods) already read for several metrics
-    (headline_cards reads them once)."""
+    (headline_cards reads them once). ids: the figure ids behind each total (figure_ids; empty without, and when
+    _cells were read without them)."""
     if _periods is not None:
         per = _periods
     else:
@@ -435,8 +410,9 @@ def totals(con, metric_id: str, periods: list[str] | None = None, _cells: tuple 
             con, f"SELECT * FROM periods WHERE period IN ({', '.join('?' for _ in periods)}) ORDER BY sort",
             list(periods))
     if _cells is None:
-        _cells = (period_cells(con, metric_id, regions=[TOTAL_REGION]), period_cells(con, metric_id,
-                                                                                    recipients_only=True))
+        with_ids = {"ids": True} if ids else {}
+        _cells = (period_cells(con, metric_id, regions=[TOTAL_REGION], **with_ids),
+                  period_cells(con, metric_id, recipients_only=True, **with_ids))
     stated = _cells[0][_cells[0]["metric_id"] == metric_id].set_index("period")
     parts = _cells[1][_cells[1]["metric_id"] == metric_id]
     rows = []
@@ -444,7 +420,8 @@ def totals(con, metric_id: str, periods: list[str] | None = None, _cells: tuple 
         if p.period in stated.index:
             s = stated.loc[p.period]
             rows.append(dict(period=p.period, value_base=s.value_base, qualifier=s.qualifier,
-                             number_text=s.number_text, basis="stated", n_parts=1, figure_ids=s.figure_ids,
+                             number_text=s.number_text, basis="stated", n_parts=1,
+                             figure_ids=s.get("figure_ids", ""),
                              time_basis=s.basis, years_covered=s.years_covered,
                              n_years_covered=int(s.n_years_covered), complete=bool(s.complete)))
         else:
@@ -453,7 +430,7 @@ def totals(con, metric_id: str, periods: list[str] | None = None, _cells: tuple 
                 yrs = _union_years(sub["years_covered"])
                 rows.append(dict(period=p.period, value_base=float(sub["value_base"].sum()),
                                  qualifier=_sum_qualifier(sub["qualifier"]), number_text=None, basis="sum",
-                                 n_parts=len(sub), figure_ids=",".join(sub["figure_ids"]),
+                                 n_parts=len(sub), figure_ids=",".join(sub.get("figure_ids", [])),
                                  time_basis="stated" if (sub["basis"] == "stated").all() else "sum_of_years",
                                  years_covered=",".join(map(str, yrs)), n_years_covered=len(yrs),
                                  complete=bool(sub["complete"].all())))
@@ -546,25 +523,21 @@ def growth(con, metric_id: str = "aid_funding") -> pd.DataFrame:
 def stated_changes(con, limit: int | None = None) -> pd.DataFrame:
     """Ratios the plans themselves state (是“十一五”的6倍多) beside the ratio computed from the totals; plan
     statements first, at most `limit` rows, with the full count in column n_total."""
-    params: list = []
-    cap = ""
-    if limit is not None:
-        cap = " LIMIT ?"
-        params.append(int(limit))
-    stated = _df(con, f"""SELECT figure_id, plan_id, period, ref_period, region_id, value, qualifier, number_text,
-                                 quote, period_zh, period_en, count(*) OVER () AS n_total FROM v_figures
-                          WHERE metric_id = 'ratio_to_earlier'
-                          ORDER BY source_kind <> 'plan', period_sort, plan_id, span_start, figure_id{cap}""", params)
+    stated = _figure_page(con, """f.figure_id, f.plan_id, f.period, f.ref_period, f.region_id, f.value, f.qualifier,
+                                  f.number_text, f.quote, f.period_zh, f.period_en""",
+                          " AND f.metric_id = 'ratio_to_earlier'", [],
+                          "f.source_kind <> 'plan', f.period_sort, f.plan_id, f.span_start, f.figure_id", limit,
+                          source="v_figures f")
     g = growth(con, "aid_funding")[["period", "prev_period", "ratio"]].rename(
         columns={"prev_period": "ref_period", "ratio": "computed"})
     return stated.merge(g, on=["period", "ref_period"], how="left")
 
 
 def funding_by_period_region(con, metric_id: str = "aid_funding", periods: list[str] | None = None,
-                             regions: list[str] | None = None) -> pd.DataFrame:
+                             regions: list[str] | None = None, ids: bool = False) -> pd.DataFrame:
     """Recipient regions only (no scope totals), for grouped bars five-year period x region (period_cells: stated
     totals, else the sum of the years present with their coverage)."""
-    return period_cells(con, metric_id, periods, regions, recipients_only=True)
+    return period_cells(con, metric_id, periods, regions, recipients_only=True, ids=ids)
 
 
 def shares(con, metric_id: str = "aid_funding", periods: list[str] | None = None,
@@ -600,28 +573,21 @@ def annualised(con, metric_id: str = "aid_funding", periods: list[str] | None = 
 
 # --- regions ---------------------------------------------------------------------------------
 
-def region_detail(con, region_id: str, limit: int | None = None) -> pd.DataFrame:
-    """Every current figure of a region across periods (at most `limit`; n_total counts them all), with its
-    quote and source."""
-    params: list = [region_id]
-    cap = ""
-    if limit is not None:
-        cap = " LIMIT ?"
-        params.append(int(limit))
-    return _df(con, f"""
-        SELECT f.figure_id, f.period, f.period_zh, f.period_en, f.metric_id, f.metric_zh, f.metric_en,
+def region_detail(con, region_id: str, limit: int | None = None, offset: int = 0) -> pd.DataFrame:
+    """Every current figure of a region across periods (`limit` rows from `offset`; n_total counts them all), with
+    its quote and source."""
+    return _figure_page(con, """f.figure_id, f.period, f.period_zh, f.period_en, f.metric_id, f.metric_zh, f.metric_en,
                f.value, f.unit, f.qualifier, f.value_base, f.number_text, m.display_unit_zh, m.display_unit_en,
-               m.decimals, f.quote, f.section, f.source_kind, coalesce(f.plan_id, f.upload_file) AS source,
-               count(*) OVER () AS n_total
-        FROM v_figures f JOIN metrics m USING (metric_id)
-        WHERE f.region_id = ? ORDER BY f.source_kind <> 'plan', f.period_sort, m.sort, f.figure_id{cap}""", params)
+               m.decimals, f.quote, f.section, f.source_kind, coalesce(f.plan_id, f.upload_file) AS source""",
+                        " AND f.region_id = ?", [region_id],
+                        "f.source_kind <> 'plan', f.period_sort, m.sort, f.figure_id", limit, offset)
 
 
 def region_summary(con, metric_id: str = "aid_funding", period: str | None = None) -> pd.DataFrame:
     """Per place on the map: one metric for one period (a five-year period or a year, period_totals), each row
     saying its period and coverage; with no period, each place's latest five-year period (labelled per row)."""
     if period:
-        df = period_totals(con, metric_id, period)
+        df = period_totals(con, metric_id, period, ids=False)
     else:
         df = period_cells(con, metric_id)
         df = df.sort_values("period_sort").groupby("region_id", as_index=False).tail(1)
@@ -648,19 +614,15 @@ def enterprise_flows(con, periods: list[str] | None = None) -> pd.DataFrame:
 
 
 def category_figures(con, category: str, regions: list[str], periods: list[str] | None = None,
-                     limit: int = 200) -> pd.DataFrame:
-    """The figures behind a category's cells, at most `limit`, with the full count in column n_total."""
+                     limit: int = 200, offset: int = 0) -> pd.DataFrame:
+    """The figures behind a category's cells, `limit` rows from `offset`, with the full count in column n_total."""
     params: list = [category]
-    where = _in("f.region_id", regions, params) + _in("f.period", periods, params)
-    params.append(int(limit))
-    return _df(con, f"""
-        SELECT f.figure_id, f.period, f.period_zh, f.period_en, f.region_id, f.region_zh, f.region_en,
+    where = " AND f.category = ?" + _in("f.region_id", regions, params) + _in("f.period", periods, params)
+    return _figure_page(con, """f.figure_id, f.period, f.period_zh, f.period_en, f.region_id, f.region_zh, f.region_en,
                f.metric_id, f.metric_zh, f.metric_en, f.value_base, f.qualifier, f.number_text,
                m.display_unit_zh, m.display_unit_en, m.decimals, f.quote,
-               coalesce(f.plan_id, f.upload_file) AS source, count(*) OVER () AS n_total
-        FROM v_figures f JOIN metrics m USING (metric_id)
-        WHERE f.category = ? {where}
-        ORDER BY f.period_sort, f.region_sort, m.sort, f.figure_id LIMIT ?""", params)
+               coalesce(f.plan_id, f.upload_file) AS source""", where, params,
+                        "f.period_sort, f.region_sort, m.sort, f.figure_id", limit, offset)
 
 
 # --- tasks -----------------------------------------------------------------------------------
@@ -748,23 +710,30 @@ def figure_search(con, search: str | None = None, metrics: list[str] | None = No
     (None: all of them, for downloads)."""
     params: list = []
     where = _figure_where(search, metrics, periods, regions, source_kind, params)
-    page = ""
-    if limit is not None:
-        page = " LIMIT ? OFFSET ?"
-        params += [int(limit), max(int(offset), 0)]
     cols = ", ".join(f"m.{c}" if c.startswith(("display_unit", "decimals")) else f"f.{c}" for c in FIGURE_COLUMNS)
+    order = "f.period_sort, f.region_sort, m.sort, f.figure_id"
+    if limit is not None:  # a page: its ids first, then their wide columns (_figure_page)
+        return _figure_page(con, cols, where, params, order, limit, offset).drop(columns=["n_total"])
     return _df(con, f"""
         SELECT {cols}
         FROM v_figures f JOIN metrics m USING (metric_id)
         WHERE 1=1 {where}
-        ORDER BY f.period_sort, f.region_sort, m.sort, f.figure_id{page}""", params)
+        ORDER BY {order}""", params)
 
 
 def figure_count(con, search: str | None = None, metrics: list[str] | None = None,
                  periods: list[str] | None = None, regions: list[str] | None = None,
                  source_kind: str | None = None) -> int:
-    """How many current figures match the same filters as figure_search."""
+    """How many current figures match the same filters as figure_search. Without a search or source filter it is
+    the stored cells' figure counts (every current figure is in exactly one cell of its scope; metric, period and
+    region are the cell's key): a sum over cells instead of a count over every figure."""
     params: list = []
+    if not search and not source_kind and cell_tables.current(con):
+        where = (_in("c.metric_id", metrics, params) + _in("c.period", periods, params)
+                 + _in("c.region_id", regions, params))
+        row = con.execute(f"SELECT sum(c.n_figures) FROM cells c WHERE c.scope = {_scope_sql(con)} {where}",
+                          params).fetchone()
+        return int(row[0] or 0)
     where = _figure_where(search, metrics, periods, regions, source_kind, params)
     return int(con.execute(f"SELECT count(*) FROM v_figures f WHERE 1=1 {where}", params).fetchone()[0])
 

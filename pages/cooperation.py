@@ -5,16 +5,16 @@ from functools import partial
 
 import streamlit as st
 
+from common import settings
 from common.pages import page as catalogue_page
 from common.pages import param_prefix
 from metrics.queries import COOPERATION_REGIONS, ENTERPRISE_REGIONS
 from ui import charts, data, frame, state, views_panel
 from ui.i18n import lang, t
 from ui.theme import presenting
-from ui.widgets import empty_state, figures_table
+from ui.widgets import empty_state, figures_table, page_caption, paged
 
 PAGE = param_prefix("cooperation")  # prefix of this page's filters in the URL and session state
-TABLE_ROWS = 200
 
 
 def _chart(df, metric_id: str, key: str, periods) -> None:
@@ -54,20 +54,21 @@ def _clear_drill() -> None:
 
 
 def _figures(category: str, regions, periods, key: str) -> None:
-    """The figures behind the charts, capped: the sources page lists and downloads all of them; narrowed to the
-    selected bar's period and region when one is selected."""
+    """The figures behind the charts, a page of `table_rows` at a time (count and paging in SQL: the sources page
+    lists and downloads all of them); narrowed to the selected bar's period and region when one is selected."""
     drill = st.session_state.get(f"{PAGE}_drill") or ""
     if "|" in drill:
         period, region = drill.split("|", 1)
         if region in regions:
             regions, periods = [region], [period]
-    figs = data.category_figures(category=category, regions=list(regions), periods=periods, limit=TABLE_ROWS)
+    size = int(settings.get("table_rows"))
+    figs = paged(lambda limit, offset: data.category_figures(category=category, regions=list(regions),
+                                                             periods=periods, limit=limit, offset=offset),
+                 f"{key}_page", size, scope=(category, list(regions), periods))
     if figs.empty:
         return
     figures_table(figs, key=key)
-    total = int(figs["n_total"].iloc[0])
-    if total > len(figs):
-        st.caption(t("shown_first", k=len(figs), n=f"{total:,}"))
+    page_caption(figs, f"{key}_page", size)
 
 
 def render() -> None:

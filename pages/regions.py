@@ -10,10 +10,10 @@ from metrics import formatting as fmt
 from ui import access, charts, data, frame, state, views_panel
 from ui.i18n import lang, t
 from ui.theme import presenting
-from ui.widgets import coverage_text, empty_state, plan_titles, source_name
+from ui.widgets import coverage_text, empty_state, page_caption, paged, plan_titles, source_name
 
 PAGE = param_prefix("regions")  # prefix of this page's filters in the URL and session state
-DETAIL_ROWS = 60  # the plans state a few per region; the rest are on the sources page
+TILES_SHOWN = 24  # the map shows every place; the tiles below it the first ones (a tile per place is 100 at most)
 SPEC = catalogue_page("regions")  # offered metrics and defaults: data/dictionaries/pages.csv
 
 
@@ -84,24 +84,26 @@ def _body() -> None:
 
     st.subheader(t("tiles_period", period=plabel))
     cols = st.columns(4)
-    for i, r in enumerate(summary.to_dict("records") if summary is not None else []):
+    tiles = summary.head(TILES_SHOWN).to_dict("records") if summary is not None else []
+    for i, r in enumerate(tiles):
         value = fmt.with_unit(r["value_base"], r["qualifier"], unit_zh, unit_en, dec, lang())
         cover = coverage_text(r)
         cols[i % 4].metric(r[f"name_{lang()}"], value, help=cover or plabel)
         cols[i % 4].caption(cover or plabel)
+    if summary is not None and len(summary) > TILES_SHOWN:
+        st.caption(t("shown_first", k=TILES_SHOWN, n=f"{len(summary):,}"))
 
     region = s["pick"]
     st.subheader(t("region_figures", r=rnames.get(region, region)))
     members = data.region_members(region_id=region)
     if len(members):
         st.markdown(t("members", m=t("list_sep").join(members[f"name_{lang()}"])))
-    detail = data.region_detail(region_id=region, limit=DETAIL_ROWS)
+    size = int(settings.get("table_rows"))  # the plans state a few per region; uploads can add thousands
+    detail = paged(lambda limit, offset: data.region_detail(region_id=region, limit=limit, offset=offset),
+                   f"{PAGE}_detail_page", size, scope=region)
     if detail.empty:
         empty_state(t("no_data"))
         return
-    total = int(detail["n_total"].iloc[0])
-    if total > len(detail):
-        st.caption(t("shown_first", k=len(detail), n=f"{total:,}"))
     titles = plan_titles()  # once for the list below
     for period, sub in detail.groupby("period", sort=False):
         st.markdown(f"**{sub.iloc[0][f'period_{lang()}']}**")
@@ -112,6 +114,7 @@ def _body() -> None:
             st.markdown(f"- {r[f'metric_{lang()}']}: **{value}** — {access.md(source_name(r['source'], titles))}")
             if isinstance(r["quote"], str) and r["quote"]:  # uploaded rows have no sentence
                 st.caption(f"“{access.md(r['quote'])}”")
+    page_caption(detail, f"{PAGE}_detail_page", size)
 
 
 def _pick_from_map() -> None:

@@ -193,7 +193,7 @@ def render() -> None:
         _context(chosen or ids[0])
     state.sync(PAGE, defaults)
 
-    total = data.figure_count()
+    total = data.figure_count() if any(filters.values()) else n  # n already counts every figure
     units = {r.metric_id: (r.display_unit_zh, r.display_unit_en, r.decimals) for r in mets.itertuples()}
     _checks(total, rnames, mnames, units)
     st.caption(t("source_plans"))

@@ -16,6 +16,16 @@ string_agg, FILTER, types both engines know; no QUALIFY, list types or engine va
 con.execute(sql, params) only, so another engine can run it unchanged. build_info.cells_version says the tables are
 filled and of this shape; a file without it (built by an older version) is filled on its next write, and readers
 compute live until then.
+
+Stale cells: every refresh records a fingerprint of what the cells are computed from (build_info.cells_figures:
+row counts of the figures and of everything that changes which figures are current, cheap on both engines), and
+readers use the tables only while it still matches (current()). Figures added or removed around the write paths
+(an older writer, a hand edit, a restored table) make the readers compute live, correct but slower, until
+`python -m loaders cells --refresh` or the next write refreshes them. An UPDATE of a figure's value in place leaves
+the counts alone: `python -m loaders cells` compares every cell with the live computation and finds that too.
+On PostgreSQL, where counting a million figures costs ~0.1 s, the answer is kept per database and data version
+(every write moves it) and reused by sessions outside a transaction; on DuckDB the counts cost ~1 ms and are made
+each time.
 """
 from __future__ import annotations
 
@@ -24,8 +34,15 @@ from typing import Iterable
 from common.numbers import APPROX, AT_LEAST
 
 # bump when a table's columns or a rule change: a file stamped otherwise is refilled on its next write
-CELLS_VERSION = "1"
+CELLS_VERSION = "2"
 VERSION_KEY = "cells_version"
+FINGERPRINT_KEY = "cells_figures"
+# what the cells are computed from, counted: figures, review decisions, replacements, restatements, batches undone,
+# plans pending review (their figures are the unreviewed ones)
+_FINGERPRINT_SQL = """(SELECT count(*) FROM figures) || ':' || (SELECT count(*) FROM figure_reviews) || ':'
+    || (SELECT count(*) FROM supersessions) || ':' || (SELECT count(*) FROM assertions) || ':'
+    || (SELECT count(*) FROM batches WHERE undone_at IS NOT NULL) || ':'
+    || (SELECT count(*) FROM plans WHERE review = 'pending')"""
 SCOPES = ("all", "reviewed")
 
 TABLES_SQL = """
@@ -103,17 +120,16 @@ FROM ranked GROUP BY scope, metric_id, period, region_id
 
 # The time model (see metrics/queries.py): from the cells inside each five-year period, the stated total if a plan
 # states one, else the sum of the parts (years, and ranges that win over what they overlap) with the years covered.
-_PERIOD_CELLS_SQL = """
-INSERT INTO period_cells (scope, period, region_id, metric_id, value_base, qualifier, basis, years_covered,
-                          n_years_covered, stated_value_base, stated_text, stated_qualifier, years_value_base,
-                          parts, n_parts, n_part_years, number_text, source, figure_ids, n_figures, n_unreviewed,
-                          others_text, year_figure_ids)
+# ONE statement for both paths: {cells} is the table `cells` when the writes fill `period_cells`, or an inline
+# subquery of the same columns computed from v_figures when a reader computes live (metrics.queries.
+# period_cells_live); {where} filters the cells (keyed refresh). Its columns are PERIOD_COLUMNS, in that order.
+PERIOD_RULE_SQL = """
 WITH RECURSIVE
 cell AS (
     SELECT c.scope, c.metric_id, c.period, c.region_id, w.five_year, w.start_year, w.end_year, c.value_base,
            c.qualifier, c.number_text, c.source, c.n_figures, c.n_unreviewed, c.figure_ids, c.others_text,
            CASE WHEN w.start_year = p.start_year AND w.end_year = p.end_year THEN 1 ELSE 0 END AS whole
-    FROM cells c JOIN periods w ON w.period = c.period JOIN periods p ON p.period = w.five_year
+    FROM {cells} c JOIN periods w ON w.period = c.period JOIN periods p ON p.period = w.five_year
     WHERE 1=1 {where}),
 stated AS (
     SELECT * FROM (
@@ -157,21 +173,21 @@ covered AS (
     FROM (SELECT DISTINCT scope, five_year, region_id, metric_id, yr FROM cover_year) y
     GROUP BY scope, five_year, region_id, metric_id),
 cell_key AS (SELECT DISTINCT scope, five_year, region_id, metric_id FROM cell)
-SELECT k.scope, k.five_year, k.region_id, k.metric_id,
-       CASE WHEN s.value_base IS NOT NULL THEN s.value_base ELSE y.years_value_base END,
+SELECT k.scope, k.five_year AS period, k.region_id, k.metric_id,
+       CASE WHEN s.value_base IS NOT NULL THEN s.value_base ELSE y.years_value_base END AS value_base,
        CASE WHEN s.value_base IS NOT NULL THEN s.qualifier
-            WHEN y.at_least = 1 THEN '余' WHEN y.approx = 1 THEN '约' END,
-       CASE WHEN s.value_base IS NOT NULL THEN 'stated' ELSE 'sum_of_years' END,
+            WHEN y.at_least = 1 THEN '余' WHEN y.approx = 1 THEN '约' END AS qualifier,
+       CASE WHEN s.value_base IS NOT NULL THEN 'stated' ELSE 'sum_of_years' END AS basis,
        c.years_covered, c.n_years_covered,
-       s.value_base, s.number_text, s.qualifier,
-       y.years_value_base, y.parts, COALESCE(y.n_parts, 0), COALESCE(y.n_part_years, 0),
-       CASE WHEN s.value_base IS NOT NULL THEN s.number_text END,
-       CASE WHEN s.value_base IS NOT NULL THEN s.source ELSE y.part_sources END,
-       CASE WHEN s.value_base IS NOT NULL THEN s.figure_ids ELSE y.part_ids END,
-       CASE WHEN s.value_base IS NOT NULL THEN s.n_figures ELSE y.n_part_figures END,
-       CASE WHEN s.value_base IS NOT NULL THEN s.n_unreviewed ELSE y.n_part_unreviewed END,
-       CASE WHEN s.value_base IS NOT NULL THEN s.others_text END,
-       y.part_ids
+       s.value_base AS stated_value_base, s.number_text AS stated_text, s.qualifier AS stated_qualifier,
+       y.years_value_base, y.parts, COALESCE(y.n_parts, 0) AS n_parts, COALESCE(y.n_part_years, 0) AS n_part_years,
+       CASE WHEN s.value_base IS NOT NULL THEN s.number_text END AS number_text,
+       CASE WHEN s.value_base IS NOT NULL THEN s.source ELSE y.part_sources END AS source,
+       CASE WHEN s.value_base IS NOT NULL THEN s.figure_ids ELSE y.part_ids END AS figure_ids,
+       CASE WHEN s.value_base IS NOT NULL THEN s.n_figures ELSE y.n_part_figures END AS n_figures,
+       CASE WHEN s.value_base IS NOT NULL THEN s.n_unreviewed ELSE y.n_part_unreviewed END AS n_unreviewed,
+       CASE WHEN s.value_base IS NOT NULL THEN s.others_text END AS others_text,
+       y.part_ids AS year_figure_ids
 FROM cell_key k
 LEFT JOIN stated s ON s.scope = k.scope AND s.five_year = k.five_year AND s.region_id = k.region_id
                   AND s.metric_id = k.metric_id
@@ -180,6 +196,14 @@ LEFT JOIN summed y ON y.scope = k.scope AND y.five_year = k.five_year AND y.regi
 LEFT JOIN covered c ON c.scope = k.scope AND c.five_year = k.five_year AND c.region_id = k.region_id
                    AND c.metric_id = k.metric_id
 """
+PERIOD_COLUMNS = ("scope", "period", "region_id", "metric_id", "value_base", "qualifier", "basis", "years_covered",
+                  "n_years_covered", "stated_value_base", "stated_text", "stated_qualifier", "years_value_base",
+                  "parts", "n_parts", "n_part_years", "number_text", "source", "figure_ids", "n_figures",
+                  "n_unreviewed", "others_text", "year_figure_ids")
+
+
+_PERIOD_CELLS_SQL = f"INSERT INTO period_cells ({', '.join(PERIOD_COLUMNS)})" + PERIOD_RULE_SQL.replace(
+    "{cells}", "cells")
 
 # (region, metric) pairs whose cells some figures count toward: as stored, and as any review decision on them
 # moves them (a correction can move a figure to another region or metric; every decision is included, so both
@@ -208,6 +232,53 @@ def ready(con) -> bool:
     return row is not None and row[0] == CELLS_VERSION
 
 
+def fingerprint(con) -> str:
+    """The counts the cells were computed from (see the module docstring), as one string."""
+    return str(con.execute(f"SELECT {_FINGERPRINT_SQL}").fetchone()[0])
+
+
+def current(con) -> bool:
+    """Whether readers can use the tables: filled and of this version (ready), and refreshed since the figures last
+    changed (the recorded fingerprint is the figures' now). Small queries: counts, no figure is read."""
+    snap = _pg_snapshot(con)
+    if snap is None:
+        return _current(con)
+    if snap not in _CURRENT:
+        if len(_CURRENT) > 64:  # old versions are never asked again
+            _CURRENT.clear()
+        _CURRENT[snap] = _current(con)
+    return _CURRENT[snap]
+
+
+# (PostgreSQL database, data version) -> answer of _current
+_CURRENT: dict[tuple, bool] = {}
+
+
+def _pg_snapshot(con) -> tuple | None:
+    """(database, data version) of a PostgreSQL session outside a transaction: what it reads cannot change without
+    a write, and every write moves the version. None for DuckDB and for a session inside a transaction (its own
+    writes change what it reads)."""
+    info = getattr(getattr(con, "raw", None), "info", None)
+    if info is None or info.transaction_status != 0:  # psycopg's TransactionStatus.IDLE
+        return None
+    try:
+        row = con.execute("SELECT version FROM data_version WHERE id = 1").fetchone()
+    except Exception:  # noqa: BLE001 - a store without the table is older: no reuse
+        return None
+    return None if row is None else (info.host, info.port, info.dbname, row[0])
+
+
+def _current(con) -> bool:
+    if not ready(con):
+        return False
+    try:
+        row = con.execute(f"SELECT (SELECT value FROM build_info WHERE key = ?), {_FINGERPRINT_SQL}",
+                          [FINGERPRINT_KEY]).fetchone()
+    except Exception:  # noqa: BLE001 - a table the fingerprint counts is missing: an older file, read live
+        return False
+    return row is not None and row[0] is not None and row[0] == str(row[1])
+
+
 def ensure(con) -> None:
     """Creates and fills the tables on a file that lacks them or has another version (a write connection)."""
     if ready(con):
@@ -233,6 +304,7 @@ def refresh(con, keys: Iterable[tuple[str, str]] | None = None) -> None:
     else:
         keys = {(str(r), str(m)) for r, m in keys}
         if not keys:
+            _stamp(con, FINGERPRINT_KEY, fingerprint(con))  # nothing to recompute: the figures counted now
             return
         regions, metrics = sorted({r for r, _ in keys}), sorted({m for _, m in keys})
     for table, sql, prefix in (("cells", _CELLS_SQL, "f."), ("period_cells", _PERIOD_CELLS_SQL, "c.")):
@@ -245,8 +317,13 @@ def refresh(con, keys: Iterable[tuple[str, str]] | None = None) -> None:
                                          + _in(prefix + "metric_id", metrics, params))
         con.execute(sql.format(where=where, at_least=AT_LEAST_SQL, approx=APPROX_SQL), params)
     if keys is None:
-        con.execute("DELETE FROM build_info WHERE key = ?", [VERSION_KEY])
-        con.execute("INSERT INTO build_info (key, value) VALUES (?, ?)", [VERSION_KEY, CELLS_VERSION])
+        _stamp(con, VERSION_KEY, CELLS_VERSION)
+    _stamp(con, FINGERPRINT_KEY, fingerprint(con))
+
+
+def _stamp(con, key: str, value: str) -> None:
+    con.execute("DELETE FROM build_info WHERE key = ?", [key])
+    con.execute("INSERT INTO build_info (key, value) VALUES (?, ?)", [key, value])
 
 
 def figure_keys(con, figure_ids: Iterable[str]) -> set[tuple[str, str]]:

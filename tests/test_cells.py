@@ -39,7 +39,8 @@ def _filters(con, every: bool) -> list[dict]:
     live = q.cells_live(con)
     five = q.period_cells_live(con)
     cats = [r[0] for r in con.execute("SELECT DISTINCT category FROM metrics ORDER BY 1").fetchall()]
-    out: list[dict] = [{}, {"recipients_only": True}, *({"category": c} for c in cats)]
+    out: list[dict] = [{}, {"ids": True}, {"recipients_only": True, "ids": True}, {"recipients_only": True},
+                       *({"category": c} for c in cats)]
     out += [{"metric_id": ["aid_funding", "aid_projects"], "recipients_only": True},
             {"regions": ["xinjiang_kashgar", "all_counterpart"], "category": "aid", "periods": ["十二五", "十三五"]}]
     if not every:
@@ -52,17 +53,19 @@ def _filters(con, every: bool) -> list[dict]:
 
 
 def assert_table_matches_live(con, every: bool = False) -> None:
-    """The filters, both scopes: the table-backed answer is the live one, row for row and type for type."""
-    assert cells.ready(con)
+    """The filters, both scopes: the table-backed answer is the live one, row for row and type for type (with the
+    figure-id lists too); and the tables are current (the write refreshed them: not read live)."""
+    assert cells.ready(con) and cells.current(con)
     try:
         for hide in (False, True):
             q.hide_unreviewed(con, hide)
             for kw in _filters(con, every):
                 which = kw.pop("_which", None)
                 if which != "period_cells":
-                    pd.testing.assert_frame_equal(q.cells(con, **kw), q.cells_live(con, **kw), obj=f"cells {kw}")
+                    pd.testing.assert_frame_equal(q.cells_table(con, **kw), q.cells_live(con, **kw),
+                                                  obj=f"cells {kw}")
                 if which != "cells":
-                    pd.testing.assert_frame_equal(q.period_cells(con, **kw), q.period_cells_live(con, **kw),
+                    pd.testing.assert_frame_equal(q.period_cells_table(con, **kw), q.period_cells_live(con, **kw),
                                                   obj=f"period_cells {kw} hide={hide}")
     finally:
         q.hide_unreviewed(con, False)
@@ -85,6 +88,11 @@ def _pages(con) -> dict[str, pd.DataFrame]:
     out["year cells"] = q.year_cells(con, "aid_funding")
     out["per_project"] = q.per_project(con)
     out["annualised"] = q.annualised(con)
+    # the sources page's counts: summed over the stored cells, counted over v_figures live
+    out["figure counts"] = pd.DataFrame({"n": [
+        q.figure_count(con), q.figure_count(con, metrics=["aid_funding", "aid_projects"]),
+        q.figure_count(con, periods=["十二五", "2021", "2023"], regions=["xinjiang_kashgar", "liaoning_dalian"]),
+        q.figure_count(con, metrics=["aid_funding"], periods=["十四五"])]})
     return out
 
 

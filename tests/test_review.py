@@ -113,7 +113,7 @@ def test_rejected_figure_is_gone_from_chart_queries(review_db):
         assert queries.cells(con, "aid_funding", periods=["2023"], regions=["xinjiang_kashgar"]).empty
         assert queries.figure_count(con) == n_before - 1
         assert fid not in set(queries.figure_search(con, search=fid)["figure_id"])
-        assert not queries.funding_by_period_region(con)["figure_ids"].str.contains(fid, regex=False).any()
+        assert not queries.funding_by_period_region(con, ids=True)["figure_ids"].str.contains(fid, regex=False).any()
         # still in the queue, so a reviewer can see and change the decision
         assert rq.review_queue(con, statuses=["rejected"])["figure_id"].tolist() == [fid]
 
@@ -122,25 +122,25 @@ def test_unreviewed_figures_are_flagged_and_hidden_when_asked(review_db):
     path, _ = review_db
     fid = figure_id(path, "21.6亿元")
     with _read(path) as con:
-        shown = queries.funding_by_period_region(con)
+        shown = queries.funding_by_period_region(con, ids=True)
         mine = shown["figure_ids"].str.contains(fid, regex=False)
         assert shown.loc[mine, "n_unreviewed"].tolist() == [1]
         assert (shown.loc[~mine, "n_unreviewed"] == 0).all()
         assert set(queries.figure_search(con, search="援疆资金21.6")["review_status"]) == {"extracted"}
         queries.hide_unreviewed(con)
-        hidden = queries.funding_by_period_region(con)
+        hidden = queries.funding_by_period_region(con, ids=True)
         assert not hidden["figure_ids"].str.contains(fid, regex=False).any()
         assert queries.figure_count(con, search="援疆资金21.6") == 0
         # figures of reviewed plans are untouched by the switch
         cols = ["period", "region_id", "value_base"]
         assert hidden.reset_index(drop=True)[cols].equals(shown[~mine].reset_index(drop=True)[cols])
         queries.hide_unreviewed(con, False)
-        assert queries.funding_by_period_region(con)["figure_ids"].str.contains(fid, regex=False).any()
+        assert queries.funding_by_period_region(con, ids=True)["figure_ids"].str.contains(fid, regex=False).any()
     # once confirmed, the figure is charted even with the switch on
     decide_figure(fid, CONFIRMED, "张三", path=path)
     with _read(path) as con:
         queries.hide_unreviewed(con)
-        after = queries.funding_by_period_region(con)
+        after = queries.funding_by_period_region(con, ids=True)
         assert after.loc[after["figure_ids"].str.contains(fid, regex=False), "n_unreviewed"].tolist() == [0]
 
 

@@ -1,6 +1,7 @@
 """Small shared page pieces: empty states pointing at the upload page, value labels, tables with readable columns."""
 from __future__ import annotations
 
+import math
 import re
 from pathlib import Path
 
@@ -142,3 +143,34 @@ def figures_table(df: pd.DataFrame, key: str | None = None, with_region: bool = 
         t("quote"): [blank(r.get("quote")) for r in rows],
     })
     st.dataframe(out, hide_index=True, key=key, width="stretch", placeholder="")
+
+
+def paged(fetch, key: str, size: int, scope=None) -> pd.DataFrame:
+    """One page of a table paged in SQL: fetch(limit, offset) returns the rows with the full count in column
+    n_total; a page-number box (key) when there is more than one page, then the rows. The page goes back to the
+    first when `scope` (what the table shows: region, filters) differs from the last run's, and when it is past
+    the end."""
+    scope_key = f"{key}__scope"
+    if st.session_state.get(scope_key) != repr(scope):
+        st.session_state[scope_key] = repr(scope)
+        st.session_state[key] = 1
+    page = int(st.session_state.get(key) or 1)
+    df = fetch(size, (page - 1) * size)
+    if df.empty and page > 1:
+        page, df = 1, fetch(size, 0)
+    total = int(df["n_total"].iloc[0]) if len(df) else 0
+    pages = max(1, math.ceil(total / size))
+    if not 1 <= page <= pages:
+        page = 1
+    st.session_state[key] = page
+    if pages > 1 and not presenting():
+        st.number_input(t("page_no"), min_value=1, max_value=pages, step=1, key=key)
+    return df
+
+
+def page_caption(df: pd.DataFrame, key: str, size: int) -> None:
+    """Page p of n · k per page · total, under a table paged by paged()."""
+    total = int(df["n_total"].iloc[0]) if len(df) else 0
+    if total > len(df):
+        page = int(st.session_state.get(key) or 1)
+        st.caption(t("page_of", p=page, n=f"{max(1, math.ceil(total / size)):,}", k=size, total=f"{total:,}"))
