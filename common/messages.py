@@ -133,6 +133,16 @@ MESSAGES: dict[str, tuple[str, str]] = {  # key -> (中文, English)
     "last_upload": ("最近上传时间：{t}", "Last upload: {t}"),
     "funding_view": ("图表视图", "Chart view"),
     "grouped": ("各时期分地区", "Period × region"),
+    "other_regions": ("其他{n}个地区", "{n} other regions"),
+    "other_regions_members": ("包括：{names}", "Includes: {names}"),
+    "other_regions_more": ("{names}及另外{k}个", "{names} and {k} more"),
+    "all_regions": ("全部地区（{n}个）", "All regions ({n})"),
+    "top_regions_note_lines": ("按所示时期合计从大到小画出前{k}个地区，其余{n}个地区未画出（打开“全部地区”可见）；点击点可查看其背后的数据与原文。",
+                               "The {k} largest regions over the periods shown; the other {n} are not drawn (switch on "
+                               "\"All regions\"). Click a point for its figures and sentences."),
+    "top_regions_note": ("按所示时期合计从大到小排列前{k}个地区，其余{n}个地区合并为“其他”一柱；点击柱可查看其背后的数据与原文。",
+                         "The {k} largest regions over the periods shown, largest first; the other {n} are one "
+                         "\"other\" bar. Click a bar for its figures and sentences."),
     "across": ("各地区跨时期", "Each region across periods"),
     "shares": ("占比", "Shares"),
     "per_project": ("单个项目平均资金", "Funding per project"),

@@ -1,6 +1,7 @@
 """The page catalogue (data/dictionaries/pages.csv): each dashboard page's id, URL path, icon, URL-parameter prefix,
 whether it is the default page, whether saved views of it become deck slides, and its default metric and region and
-the metrics it offers (staff-editable facts, not code)."""
+the metrics it offers, and how many regions its region charts name before folding the rest into one bar
+(staff-editable facts, not code)."""
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -23,6 +24,7 @@ class PageSpec:
     default_metric: str = ""
     default_region: str = ""
     metrics: tuple[str, ...] = ()
+    top_regions: int | None = None  # a region chart names this many regions and folds the rest into one bar
 
     @property
     def file(self) -> str:
@@ -38,7 +40,8 @@ class PageSpec:
 def catalogue() -> tuple[PageSpec, ...]:
     df = pd.read_csv(DICTIONARIES / "pages.csv", dtype=str, keep_default_na=False)
     return tuple(PageSpec(r.page_id, r.url_path, r.icon, r.param_prefix, r.default == "1", r.in_deck == "1",
-                          r.slide == "1", r.default_metric, r.default_region, tuple(m for m in r.metrics.split("|") if m))
+                          r.slide == "1", r.default_metric, r.default_region, tuple(m for m in r.metrics.split("|") if m),
+                          int(r.top_regions) if r.top_regions.strip() else None)
                  for r in df.itertuples())
 
 

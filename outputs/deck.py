@@ -22,7 +22,7 @@ from common.messages import LANGS, CodedError, text
 from common.pages import deck_pages
 from common.pages import page as catalogue_page
 from metrics import formatting as fmt
-from metrics import queries
+from metrics import queries, ranking
 from outputs.views import view_url
 
 # page key -> what its chart shows; other pages get a slide with the view's link and no chart
@@ -38,6 +38,7 @@ class Series:
     name: str
     values: list[float | None]
     color: str | None = None          # "#RRGGBB"
+    folded_color: str | None = None   # the folded "N other regions" category's bar, when the chart has one
 
 
 @dataclass
@@ -187,10 +188,16 @@ def _ordered_periods(con: duckdb.DuckDBPyConnection, wanted: list[str], found: p
     return sorted(ps, key=lambda p: (sort.get(p, 1 << 30), p))
 
 
+def _shows_all(params: Mapping[str, Any]) -> bool:
+    """?<page>_all=1: the view shows every region rather than the page's top ones."""
+    return str(_one(params, "all") or "").lower() in ("1", "true", "yes")
+
+
 def _by_region(con: duckdb.DuckDBPyConnection, view: Mapping[str, Any], lang: str, metric_id: str,
-               default_regions: Sequence[str] | None, chart: ViewChart, cells_of) -> ViewChart:
-    """Clustered bars: periods as categories, one series per region, one metric; the cells come from the page's
-    own query, cells_of(con, metric_id, periods, regions)."""
+               default_regions: Sequence[str] | None, chart: ViewChart, cells_of, top: int | None = None) -> ViewChart:
+    """Clustered bars as the page draws them (ui.charts.bars_by_region): regions as categories, largest first, the
+    page's top N and the rest folded into one "N other regions" category (metrics.ranking), one series per period;
+    one metric; the cells come from the page's own query, cells_of(con, metric_id, periods, regions)."""
     params = view.get("params") or {}
     m = _metric(con, metric_id)
     if m is None:
@@ -216,11 +223,15 @@ def _by_region(con: duckdb.DuckDBPyConnection, view: Mapping[str, Any], lang: st
                                           lambda r: r[region_col], (m["display_unit_zh"], m["display_unit_en"]))
     chart.notes.extend(notes)
     ps = _ordered_periods(con, periods, df)
-    chart.categories = _period_labels(con, ps, lang)
-    regs = df.drop_duplicates("region_id").sort_values(["region_sort", "region_id"])
-    for r in regs.itertuples():
-        chart.series.append(Series(getattr(r, region_col), [values.get((p, r.region_id)) for p in ps],
-                                   r.region_color or None))
+    kept, rest = ranking.split_top(df, None if _shows_all(params) else top)
+    for r in ranking.fold(df, rest).to_dict("records"):
+        values[(r["period"], ranking.OTHER)] = round(float(r["value_base"]) / scale, 10)
+    names = dict(zip(df["region_id"], df[region_col]))
+    order = kept + ([ranking.OTHER] if rest else [])
+    chart.categories = [names[r] for r in kept] + ([text("other_regions", lang, n=len(rest))] if rest else [])
+    for label, p, color, grey in zip(_period_labels(con, ps, lang), ps, ranking.series_colors(len(ps)),
+                                     ranking.series_colors(len(ps), folded=True)):
+        chart.series.append(Series(label, [values.get((p, r)) for r in order], color, grey if rest else None))
     return chart
 
 
@@ -381,7 +392,8 @@ def _view_chart(con, view: dict, params: Mapping[str, Any], page: str, lang: str
     if page == "funding":
         return _by_region(con, view, lang, _one(params, "metric") or catalogue_page("funding").default_metric, None,
                           chart,
-                          lambda c, m, p, r: queries.funding_by_period_region(c, m, p or None, r or None))
+                          lambda c, m, p, r: queries.funding_by_period_region(c, m, p or None, r or None),
+                          catalogue_page("funding").top_regions)
     if page == "overview":
         return _headline(con, view, lang, chart)
     if page == "cooperation":
@@ -390,7 +402,7 @@ def _view_chart(con, view: dict, params: Mapping[str, Any], page: str, lang: str
             return df[df["metric_id"] == m]
         return _by_region(con, view, lang, _one(params, "metric") or catalogue_page("cooperation").default_metric,
                           queries.COOPERATION_REGIONS,
-                          chart, coop)
+                          chart, coop, catalogue_page("cooperation").top_regions)
     if page == "regions":
         return _region_metrics(con, view, lang, chart)
     if page == "tasks":
@@ -555,9 +567,12 @@ def _chart_slide(prs, chart: ViewChart) -> None:
         data.categories = chart.categories
         for s in chart.series:
             data.add_series(s.name, s.values, number_format=label_fmt)
-        gf = slide.shapes.add_chart(XL_CHART_TYPE.COLUMN_CLUSTERED, Inches(0.4), body_top,
-                                    W - Inches(0.8), body_h, data)
+        rows = len(chart.categories) > ranking.UPRIGHT_MAX  # every region of a view: rows, as the page draws them
+        gf = slide.shapes.add_chart(XL_CHART_TYPE.BAR_CLUSTERED if rows else XL_CHART_TYPE.COLUMN_CLUSTERED,
+                                    Inches(0.4), body_top, W - Inches(0.8), body_h, data)
         c = gf.chart
+        if rows:
+            c.category_axis.reverse_order = True  # the largest on top
         c.font.size = Pt(14)
         _set_ea(c.font)
         c.has_title = True
@@ -592,6 +607,10 @@ def _chart_slide(prs, chart: ViewChart) -> None:
             if rgb is not None:
                 ser.format.fill.solid()
                 ser.format.fill.fore_color.rgb = rgb
+            if s.folded_color and chart.categories:  # the folded regions' bar in grey, as on the page
+                point = ser.points[len(chart.categories) - 1]
+                point.format.fill.solid()
+                point.format.fill.fore_color.rgb = _rgb(s.folded_color)
     y = H - foot_h - Inches(0.2)
     if foot:
         _text(slide, Inches(0.5), y, W - Inches(1.0), Inches(0.2) * n_foot, foot, 10, color="#555555")

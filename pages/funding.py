@@ -6,6 +6,7 @@ import streamlit as st
 from common.pages import page as catalogue_page
 from common.pages import param_prefix
 from metrics import formatting as fmt
+from metrics import ranking
 from ui import charts, data, frame, state, views_panel
 from ui.i18n import lang, t
 from ui.theme import presenting
@@ -66,32 +67,46 @@ def _body() -> None:
     if df.empty:
         return
 
+    # the chart names the page catalogue's top_regions regions and folds the rest into one bar, unless ?funding_all=1
+    n_regions = df["region_id"].nunique()
+    foldable = bool(SPEC.top_regions) and n_regions > SPEC.top_regions + 1
     # the view the user sees, and only it, is built: one chart per rerun (the others cost nothing until chosen)
     if not presenting():
+        c1, c2 = st.columns([4, 1.1], vertical_alignment="center")
         # the view's choice is the filter itself (?funding_tab=, saved views, the deck): never empty
-        st.segmented_control(t("funding_view"), TABS, key=f"{PAGE}_tab", format_func=t, required=True,
+        c1.segmented_control(t("funding_view"), TABS, key=f"{PAGE}_tab", format_func=t, required=True,
                              label_visibility="collapsed")
+        if foldable or s["all"]:
+            c2.toggle(t("all_regions", n=n_regions), key=f"{PAGE}_all")
         s = state.sync(PAGE, defaults)
-    inputs = dict(metric=s["metric"], periods=periods, regions=s["regions"])
+    top = None if s["all"] else SPEC.top_regions
+    kept, rest = ranking.split_top(df, top)
+    inputs = dict(metric=s["metric"], periods=periods, regions=s["regions"], top=top)
     view = {
         "grouped": lambda: (charts.draw(lambda: charts.bars_by_region(
-                                df, f"{mname} · {t('grouped')}", unit_zh, unit_en, dec), inputs, key="funding_grouped",
-                                on_select=_drill_from_chart), coverage_note(df)),
-        "year_view": lambda: _years(s, mname, unit_zh, unit_en, dec),
+                                df, f"{mname} · {t('grouped')}", unit_zh, unit_en, dec, top=top), inputs,
+                                key="funding_grouped", on_select=_drill_from_chart), coverage_note(df)),
+        "year_view": lambda: _years(s, mname, unit_zh, unit_en, dec, top),
         "across": lambda: charts.draw(lambda: charts.bars_by_region(
-                              df, f"{mname} · {t('across')}", unit_zh, unit_en, dec, kind="line"), inputs,
+                              df, f"{mname} · {t('across')}", unit_zh, unit_en, dec, kind="line", top=top), inputs,
                               key="funding_across", on_select=_drill_from_chart),
-        "shares": lambda: _shares(s, periods, mname),
-        "per_project": lambda: _per_project(periods, s),
-        "annualised": lambda: _annualised(s, periods, mname, unit_zh, unit_en, dec),
+        "shares": lambda: _shares(s, periods, mname, top),
+        "per_project": lambda: _per_project(periods, s, top),
+        "annualised": lambda: _annualised(s, periods, mname, unit_zh, unit_en, dec, top),
     }
     view[s["tab"]]()
     if presenting():  # the slide: the view's one chart
         return
+    if rest:
+        note = "top_regions_note_lines" if s["tab"] == "across" else "top_regions_note"
+        st.caption(t(note, k=len(kept), n=len(rest)))
 
     st.subheader(t("drilldown"))
     cells = {f"{r.period}|{r.region_id}": f"{pnames.get(r.period, r.period)} · {rnames.get(r.region_id)}"
              for r in df[["period", "region_id"]].itertuples()}
+    other = t("other_regions", n=len(rest))
+    for p in dict.fromkeys(df.loc[df["region_id"].isin(rest), "period"]):  # the folded bar of each period
+        cells[f"{p}|{ranking.OTHER}"] = f"{pnames.get(p, p)} · {other}"
     if s["drill"] and s["drill"] not in cells:
         cells[s["drill"]] = s["drill"]
     st.caption(t("drill_hint"))
@@ -100,25 +115,26 @@ def _body() -> None:
     state.sync(PAGE, defaults)
     if pick:
         period, region = pick.split("|", 1)
+        regions = rest if region == ranking.OTHER else [region]  # the folded bar: every region it holds
         # the figures behind the cell: the period's own and those of its years and ranges
-        detail = data.figure_search(periods=data.period_members(period=period), regions=[region], limit=DRILL_ROWS)
-        coverage_note(df[(df["period"] == period) & (df["region_id"] == region)])
+        detail = data.figure_search(periods=data.period_members(period=period), regions=regions, limit=DRILL_ROWS)
+        coverage_note(df[(df["period"] == period) & df["region_id"].isin(regions)])
         figures_table(detail, key="funding_drill_table")
 
 
 def _defaults(period_opts: list[str], with_data: set) -> dict:
     return {"metric": SPEC.default_metric, "periods": [p for p in period_opts if p in with_data] or period_opts,
-            "regions": [], "tab": TABS[0], "drill": ""}
+            "regions": [], "tab": TABS[0], "all": False, "drill": ""}
 
 
-def _years(s: dict, mname: str, unit_zh, unit_en, dec) -> None:
+def _years(s: dict, mname: str, unit_zh, unit_en, dec, top) -> None:
     """The year view beside the period view, in the same region colours."""
     yearly = data.year_cells(metric_id=s["metric"], regions=s["regions"] or None, recipients_only=True)
     if yearly.empty:
         empty_state(t("no_year_data", metric=mname))
         return
-    charts.draw(lambda: charts.bars_by_region(yearly, f"{mname} · {t('year_view')}", unit_zh, unit_en, dec),
-                dict(metric=s["metric"], regions=s["regions"]), key="funding_years")
+    charts.draw(lambda: charts.bars_by_region(yearly, f"{mname} · {t('year_view')}", unit_zh, unit_en, dec, top=top),
+                dict(metric=s["metric"], regions=s["regions"], top=top), key="funding_years")
     st.caption(t("year_view_note"))
 
 
@@ -134,13 +150,13 @@ def _drill_from_chart() -> None:
                 return
 
 
-def _shares(s: dict, periods: list[str], mname: str) -> None:
+def _shares(s: dict, periods: list[str], mname: str, top) -> None:
     sh = data.shares(metric_id=s["metric"], periods=periods, regions=s["regions"] or None)
-    charts.draw(lambda: charts.share_bars(sh, f"{mname} · {t('share_of_period')}"),
-                dict(metric=s["metric"], periods=periods, regions=s["regions"]), key="funding_shares")
+    charts.draw(lambda: charts.share_bars(sh, f"{mname} · {t('share_of_period')}", top=top),
+                dict(metric=s["metric"], periods=periods, regions=s["regions"], top=top), key="funding_shares")
 
 
-def _per_project(periods: list[str], s: dict) -> None:
+def _per_project(periods: list[str], s: dict, top) -> None:
     pp = data.per_project(periods=periods, regions=s["regions"] or None)
     pp = pp[pp["region_level"] != "scope"]
     if pp.empty:
@@ -150,18 +166,26 @@ def _per_project(periods: list[str], s: dict) -> None:
     pp["qualifier"] = pp["qualifier_funding"]
     unit = t("per_project_unit")
     charts.draw(lambda: charts.bars_by_region(pp, f"{t('per_project')} ({unit})", "万元", "10k yuan", 1,
-                                              y_unit=unit),
-                dict(periods=periods, regions=s["regions"]), key="funding_per_project")
+                                              y_unit=unit, top=top, combine=_per_project_of, extra=_PER_PROJECT),
+                dict(periods=periods, regions=s["regions"], top=top), key="funding_per_project")
 
 
-def _annualised(s: dict, periods: list[str], mname: str, unit_zh, unit_en, dec) -> None:
+_PER_PROJECT = ("value_base_funding", "value_base_projects")
+
+
+def _per_project_of(rows) -> float:
+    """The folded regions' funding per project: their funding over their projects (not a sum of ratios)."""
+    return float(rows["value_base_funding"].sum() / rows["value_base_projects"].sum())
+
+
+def _annualised(s: dict, periods: list[str], mname: str, unit_zh, unit_en, dec, top) -> None:
     an = data.annualised(metric_id=s["metric"], periods=periods, regions=s["regions"] or None)
     an = an[an["region_level"] != "scope"]
     factor, base_unit = fmt.chart_unit(unit_zh, unit_en, lang(), an["per_year_base"].abs().max() if len(an) else None)
     unit = t("per_year", unit=base_unit)
     charts.draw(lambda: charts.bars_by_region(an, f"{mname} · {t('annualised')} ({unit})", unit_zh, unit_en, dec,
-                                              value_col="per_year_base", y_unit=unit, factor=factor),
-                dict(metric=s["metric"], periods=periods, regions=s["regions"]), key="funding_annualised")
+                                              value_col="per_year_base", y_unit=unit, factor=factor, top=top),
+                dict(metric=s["metric"], periods=periods, regions=s["regions"], top=top), key="funding_annualised")
 
 
 frame.show(render)

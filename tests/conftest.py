@@ -103,6 +103,22 @@ def app_settings(monkeypatch, db: Path, **settings) -> None:
         monkeypatch.setenv(f"AID_{name.upper()}", value)
 
 
+def bar_cells(spec: dict) -> dict[str, dict[str, dict]]:
+    """A region bar chart's Plotly JSON (ui.charts.bars_by_region: regions are the categories, one trace per period;
+    horizontal rows when every region is shown) as {region label: {period: {y (the value), text, customdata,
+    hovertext, color}}}."""
+    out: dict[str, dict[str, dict]] = {}
+    for tr in spec["data"]:
+        regions, values = (tr["y"], tr["x"]) if tr.get("orientation") == "h" else (tr["x"], tr["y"])
+        texts = tr.get("text") or [None] * len(regions)
+        color = tr.get("marker", {}).get("color")
+        for i, region in enumerate(regions):
+            out.setdefault(region, {})[tr["name"]] = dict(
+                y=values[i], text=texts[i], customdata=tr["customdata"][i], hovertext=tr["hovertext"][i],
+                color=color[i] if isinstance(color, list) else color)
+    return out
+
+
 def open_app(page: str = "overview", params: dict | list | None = None, *, params_first: bool = False) -> AppTest:
     """The real app (app.py and its navigation) run on `page` (a catalogue id or pages/<id>.py).
 

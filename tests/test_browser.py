@@ -457,3 +457,47 @@ def test_funding_view_draws_one_chart(server, browser):
         assert not error_texts(page)
     finally:
         ctx.close()
+
+
+# --- many regions: the funding chart names the catalogue's top N and folds the rest into one bar -----------------
+
+@pytest.fixture(scope="module")
+def many_regions_server(tmp_path_factory):
+    """A server on the real plans plus synthetic figures over dozens of recipient regions (bench/synthetic.py)."""
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("synthetic", ROOT / "bench" / "synthetic.py")
+    synthetic = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(synthetic)
+    db = synthetic.synthetic_database(tmp_path_factory.mktemp("many") / "many.duckdb", 1500, seed=5)
+    yield from _serve(db, tmp_path_factory)
+
+
+@pytest.mark.parametrize("lang", ["zh-CN", "en-US"])
+def test_many_regions_fold_into_one_bar_that_drills_down(many_regions_server, browser, lang):
+    """At 1280x720: a handful of traces (one per period) with the top regions and one folded bar, names readable;
+    clicking the folded bar opens the figures of the regions it holds."""
+    from common.pages import page as catalogue_page
+
+    top = catalogue_page("funding").top_regions
+    suffix = "?lang=en" if lang == "en-US" else ""
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    ctx, page = open_page(browser, f"{many_regions_server}/funding{suffix}", lang=lang)
+    try:
+        page.screenshot(path=str(SHOTS / f"many_regions_{lang[:2]}_1280.png"))
+        assert not error_texts(page)
+        chart = page.locator(".st-key-funding_grouped .js-plotly-plot")
+        traces = chart.locator(".barlayer .trace")
+        assert 1 <= traces.count() <= 6  # one per period, not one per region
+        ticks = chart.locator(".xtick text").all_text_contents()
+        # a wrapped name's lines are tspans: their text runs together ("39otherregions")
+        assert len(ticks) == top + 1 and ("其他" in ticks[-1] or "otherregions" in ticks[-1].replace(" ", "")), ticks
+        folded = traces.first.locator(".point path").last  # the folded bar of the oldest period
+        folded.click(force=True)
+        page.wait_for_function("() => location.search.includes('funding_drill=') && "
+                               "location.search.includes('_other')", timeout=30_000)
+        wait_rendered(page)
+        assert page.locator('[data-testid="stDataFrame"]').count() >= 1
+        page.screenshot(path=str(SHOTS / f"many_regions_{lang[:2]}_drill.png"))
+    finally:
+        ctx.close()

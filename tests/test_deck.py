@@ -9,6 +9,7 @@ import pytest
 from pptx import Presentation
 from pptx.oxml.ns import qn
 
+from metrics import ranking
 from outputs.deck import build_deck, view_chart_data
 from outputs.views import list_views, save_view
 from store import db
@@ -42,9 +43,26 @@ def _texts(slide) -> str:
     return "\n".join(s.text_frame.text for s in slide.shapes if s.has_text_frame)
 
 
-def _series(chart) -> dict[str, list]:
+def _series(chart) -> dict[str, dict]:
+    """A region slide's chart as {region: {period: value}} (regions are its categories, periods its series, as on
+    the page)."""
+    cats = list(chart.plots[0].categories)
+    out: dict[str, dict] = {c: {} for c in cats}
+    for s in chart.plots[0].series:
+        for c, v in zip(cats, s.values):
+            out[c][s.name] = v
+    return out
+
+
+def _by_series(chart) -> dict[str, dict]:
+    """A chart as {series: {category: value}} (the regions page's slide: periods as categories, metrics as series)."""
     cats = list(chart.plots[0].categories)
     return {s.name: dict(zip(cats, s.values)) for s in chart.plots[0].series}
+
+
+def _by_region(c) -> dict[str, dict]:
+    """view_chart_data()'s region chart as {region: {period: value}}."""
+    return {cat: {s.name: s.values[i] for s in c.series} for i, cat in enumerate(c.categories)}
 
 
 def test_chart_data_funding(with_views):
@@ -55,16 +73,18 @@ def test_chart_data_funding(with_views):
         c = view_chart_data(con, views.iloc[0])
     finally:
         con.close()
-    assert c.categories == ["十一五", "十二五"]
-    got = {s.name: dict(zip(c.categories, s.values)) for s in c.series}
+    # as the page draws it: regions as categories (largest first), one series per period, oldest first
+    assert [s.name for s in c.series] == ["十一五", "十二五"]
+    got = _by_region(c)
     for region, v in AID_12.items():
         assert got[region]["十二五"] == pytest.approx(v)
     for region, v in AID_11.items():
         assert got[region]["十一五"] == pytest.approx(v)
     assert got["新疆喀什"]["十一五"] is None  # not stated, not zero
     assert "全部对口地区" not in got  # totals only when asked for: they are not a region beside the others
-    colors = {s.name: s.color for s in c.series}
-    assert colors["新疆喀什"] == "#E69F00"
+    totals = [sum(v or 0 for v in got[r].values()) for r in c.categories]
+    assert totals == sorted(totals, reverse=True)
+    assert len({s.color for s in c.series}) == 2  # the periods told apart by colour
     assert c.unit_label == "亿元" and "亿元" in c.chart_title
     assert PLAN_12 in c.sources and PLAN_13 in c.sources
 
@@ -77,9 +97,8 @@ def test_chart_data_english(with_views):
     finally:
         con.close()
     assert c.chart_title == "Aid funding (bn yuan)"  # never "CNY 100m"
-    assert c.categories[1].startswith("12th FYP")
-    assert dict(zip(c.categories, next(s for s in c.series if s.name == "Kashgar, Xinjiang").values))[
-        c.categories[1]] == pytest.approx(9.23)
+    assert c.series[1].name.startswith("12th FYP")
+    assert _by_region(c)["Kashgar, Xinjiang"][c.series[1].name] == pytest.approx(9.23)
 
 
 def test_chart_data_cooperation_and_regions(path):
@@ -90,11 +109,11 @@ def test_chart_data_cooperation_and_regions(path):
         unknown = view_chart_data(con, {"name": "?", "page": "funding", "params": {"regions": ["atlantis"]}})
     finally:
         con.close()
-    got = {s.name: s.values for s in coop.series}
-    assert coop.categories == ["十一五"]
-    assert got["安徽"] == [pytest.approx(3649.2)] and got["东北和中部地区"] == [pytest.approx(426.4)]
+    got = _by_region(coop)
+    assert [s.name for s in coop.series] == ["十一五"]
+    assert got["安徽"] == {"十一五": pytest.approx(3649.2)} and got["东北和中部地区"] == {"十一五": pytest.approx(426.4)}
     # two statements of one cell: the largest is shown (as on the dashboard) and the footnote says so
-    assert got["西部地区"] == [pytest.approx(1266.6)]
+    assert got["西部地区"] == {"十一五": pytest.approx(1266.6)}
     assert any("2 处表述同一数字" in n and "360" in n for n in coop.notes)
     assert [s.name for s in kashgar.series] == ["援助资金"]
     assert kashgar.series[0].values == [pytest.approx(92.34)]
@@ -122,7 +141,7 @@ def test_build_deck(with_views, tmp_path):
     assert chart is not None
     from pptx.enum.chart import XL_CHART_TYPE
     assert chart.chart_type == XL_CHART_TYPE.COLUMN_CLUSTERED
-    assert list(chart.plots[0].categories) == ["十一五", "十二五"]
+    assert [s.name for s in chart.plots[0].series] == ["十一五", "十二五"]
     series = _series(chart)
     for region, v in AID_12.items():
         assert series[region]["十二五"] == pytest.approx(v)
@@ -131,14 +150,14 @@ def test_build_deck(with_views, tmp_path):
     assert "亿元" in chart.chart_title.text_frame.text and "援助资金" in chart.chart_title.text_frame.text
     assert chart.has_legend
     assert chart.value_axis.tick_labels.number_format == "#,##0"  # ticks read 100, not 100.00
-    kashgar = next(s for s in chart.plots[0].series if s.name == "新疆喀什")
-    assert str(kashgar.format.fill.fore_color.rgb) == "E69F00"
+    newest = chart.plots[0].series[1]  # the series coloured as the page colours the periods
+    assert f"#{newest.format.fill.fore_color.rgb}".lower() == ranking.series_colors(2)[1]
     text = _texts(slides[1])
     assert "援助资金 十一五与十二五" in text
     assert f"《{PLAN_12}》" in text and f"《{PLAN_13}》" in text
 
     # 2: the stated total keeps its qualifier in the footnote
-    series = _series(_chart(slides[2]))
+    series = _by_series(_chart(slides[2]))
     assert series["援助资金"] == {"十一五": pytest.approx(21.96), "十二五": pytest.approx(135)}
     assert "135亿余元：文中为“135亿余元”" in _texts(slides[2])
 

@@ -184,3 +184,4 @@ def test_page_catalogue_schema():
         assert set(p.metrics) <= metric_ids, p
         assert not p.metrics or p.default_metric in p.metrics, p
         assert not p.default_region or p.default_region in region_ids, p
+        assert p.top_regions is None or p.top_regions >= 1, p  # how many regions a chart names before "other"

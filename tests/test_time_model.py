@@ -8,6 +8,7 @@ import json
 import duckdb
 import pandas as pd
 import pytest
+from conftest import bar_cells
 
 from common import dictionaries as d
 from metrics import checks
@@ -278,18 +279,19 @@ def test_pages_show_uploaded_years_with_coverage(path, tmp_path, make_app):
 
     def read_charts():
         for c in at.get("plotly_chart"):
-            spec = json.loads(c.proto.spec)
-            charts[c.proto.id.rsplit("-", 1)[-1]] = {t["name"]: t for t in spec["data"]}
+            charts[c.proto.id.rsplit("-", 1)[-1]] = bar_cells(json.loads(c.proto.spec))
 
     read_charts()
     at.segmented_control(key="funding_tab").set_value("year_view").run(timeout=30)  # only the view shown is built
     read_charts()
     period_bar, year_bar = charts["funding_grouped"]["新疆喀什"], charts["funding_years"]["新疆喀什"]
-    assert dict(zip(period_bar["x"], period_bar["y"]))["“十四五”(2021–2025)"] == pytest.approx(39.5)
-    labels = dict(zip(period_bar["x"], period_bar["text"]))  # the bar itself says it is partial
-    assert labels["“十四五”(2021–2025)"] == "39.5余（2/5年）" and labels["“十二五”(2011–2015)"] == "92.34"
-    assert dict(zip(year_bar["x"], year_bar["y"])) == {"2021年": pytest.approx(21.5), "2022年": pytest.approx(18)}
-    assert year_bar["marker"]["color"] == period_bar["marker"]["color"] == "#E69F00"  # the same colours
+    assert period_bar["十四五"]["y"] == pytest.approx(39.5)
+    # the bar itself says it is partial
+    assert period_bar["十四五"]["text"] == "39.5余（2/5年）"
+    assert period_bar["十二五"]["text"] == "92.34"
+    assert {y: c["y"] for y, c in year_bar.items()} == {"2021年": pytest.approx(21.5), "2022年": pytest.approx(18)}
+    # the region is the category in both views; colours tell the series (periods, years) apart, oldest lightest
+    assert year_bar["2021年"]["color"] != year_bar["2022年"]["color"]
     at.selectbox(key="funding_drill").set_value("十四五|xinjiang_kashgar").run(timeout=30)
     text = " ".join([_text(at)] + [d.value.to_string() for d in at.dataframe])
     assert "21.5亿元" in text and COVER in text
@@ -352,8 +354,10 @@ def test_deck_follows_the_time_model(path, tmp_path):
         build_deck(con, views, tmp_path / "deck.pptx")
     finally:
         con.close()
-    assert funding.categories == ["十二五", "十四五"]
-    got = {s.name: dict(zip(funding.categories, s.values)) for s in funding.series}
+    # regions are the categories and periods the series, as on the page (oldest period first)
+    assert [s.name for s in funding.series] == ["十二五", "十四五"]
+    got = {region: {s.name: s.values[i] for s in funding.series if s.values[i] is not None}
+           for i, region in enumerate(funding.categories)}
     for r in page.itertuples():  # the slide equals its page, cell for cell
         assert got[r.region_zh][r.period] == pytest.approx(r.value_base / 1e8)
     assert got["新疆喀什"] == {"十二五": pytest.approx(92.34), "十四五": pytest.approx(39.5)}

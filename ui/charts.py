@@ -13,6 +13,7 @@ import streamlit as st
 from common import settings
 from common.paths import GEO
 from metrics import formatting as fmt
+from metrics import ranking
 from ui import data, state
 from ui.i18n import STRINGS as _STRINGS
 from ui.i18n import lang, t
@@ -135,7 +136,7 @@ def _with_source(fig: go.Figure, source: str) -> go.Figure:
     sz = style()
     lines = [w for x in source.split(" · ") if x.strip() for w in _wrap(x.strip(), SOURCE_LINE_EMS)]
     small = max(sz["font"] - 3, 10)
-    tick_lines = 2 if any("<br>" in str(v) for v in (fig.layout.xaxis.ticktext or ())) else 1
+    tick_lines = 1 + max((str(v).count("<br>") for v in (fig.layout.xaxis.ticktext or ())), default=0)
     below = sz["font"] * (tick_lines + 1) + 6 + (tick_lines - 1) * 4 if fig.layout.xaxis.visible is not False else 4
     fig.add_annotation(text="<br>".join(lines), xref="paper", yref="paper", x=0, y=0, xanchor="left",
                        yanchor="top", yshift=-below, showarrow=False, align="left",
@@ -314,78 +315,191 @@ def _partial(row, text: str) -> str:
     return t("partial_short", v=text, n=n, total=total) if 0 < n < total else text
 
 
+MEMBERS_NAMED = 8  # regions named in the folded bar's hover text
+BAR_LABELS_MAX = 40  # value labels on the bars up to this many bars; beyond, they would only overprint
+BAR_LABELS_LEVEL = 16  # up to this many bars their labels are level; more, and they stand upright
+
+
+def _region_names(df: pd.DataFrame) -> dict:
+    col = f"region_{lang()}"
+    return dict(zip(df["region_id"], df[col])) if col in df.columns else {}
+
+
+def _other_hover(row, label: str, names: dict, unit_zh: str, unit_en: str, decimals, value_col: str) -> str:
+    """The folded bar's hover: its sum and the regions it holds (the largest named)."""
+    value = fmt.with_unit(row[value_col], row.get("qualifier"), unit_zh, unit_en, decimals, lang())
+    members = [names.get(m, m) for m in row["members"]]
+    shown = t("list_sep").join(members[:MEMBERS_NAMED])
+    if len(members) > MEMBERS_NAMED:
+        shown = t("other_regions_more", names=shown, k=len(members) - MEMBERS_NAMED)
+    parts = [f"<b>{label}</b> · {_label(row, 'period')}", f"{t('value')}: {value}",
+             t("other_regions_members", names=shown)]
+    if _unreviewed(row):
+        parts.append(f"<i>{t('unreviewed_hover', n=int(row['n_unreviewed']))}</i>")
+    return "<br>".join(parts)
+
+
+def folded(df: pd.DataFrame, top: int | None, value_col: str = "value_base",
+           combine: Callable[[pd.DataFrame], float] | None = None) -> tuple[list[str], list[str], pd.DataFrame]:
+    """(regions shown in rank order, regions folded, the rows drawn: the shown regions' and one folded row per
+    period) for a chart of at most `top` regions plus "N other regions" (metrics.ranking)."""
+    kept, rest = ranking.split_top(df, top, value_col)
+    rows = df[df["region_id"].isin(kept)] if rest else df
+    if rest:
+        rows = pd.concat([rows, ranking.fold(df, rest, value_col, combine)], ignore_index=True)
+    return kept, rest, rows
+
+
 def bars_by_region(df: pd.DataFrame, title: str, unit_zh: str, unit_en: str, decimals=2,
-                   value_col: str = "value_base", x: str = "period", factor: float | None = None,
-                   y_unit: str | None = None, text_fn=None, kind: str = "bar") -> go.Figure:
-    """Grouped bars (or lines with kind='line'): x = period (or region), one trace per region in its colour.
-    Values are shown in the language's chart unit (亿元 / 万家; bn yuan) unless factor and y_unit are given.
-    text_fn(row) (a dict of the chart's columns) replaces the bar labels."""
+                   value_col: str = "value_base", factor: float | None = None, y_unit: str | None = None,
+                   kind: str = "bar", top: int | None = None, combine=None, extra: tuple[str, ...] = ()) -> go.Figure:
+    """Regions by period, largest first. Bars: the regions are the categories, one trace per period (or year), so
+    the browser draws a handful of traces however many regions there are; colour, pattern (unreviewed) and hover
+    are per-bar arrays. Lines (kind='line'): x = period, one line per region in its colour.
+    top: at most this many regions, the rest folded into one "N other regions" bar or line (its value their sum,
+    or combine(rows) where a sum is meaningless, e.g. a ratio); None shows every region.
+    Values are shown in the language's chart unit (亿元 / 万家; bn yuan) unless factor and y_unit are given."""
     auto_factor, auto_unit = fmt.chart_unit(unit_zh, unit_en, lang(), df[value_col].abs().max() if len(df) else None)
     factor = factor or (auto_factor if y_unit is None else fmt.factor(unit_zh))
     label_dec = decimals if factor == fmt.factor(unit_zh) else 2  # rescaled (万家, bn yuan): keep two decimals
+    narrow = _narrow(df, value_col, "region_sort", "period_sort", "period_en", *extra)
+    kept, rest, rows = folded(narrow, top, value_col, combine)
+    names = _region_names(narrow)
+    other = t("other_regions", n=len(rest))
+    labels = {**names, ranking.OTHER: other}
+    sources = _source_names(narrow)
+    if "period_sort" in rows.columns:  # periods (or years) oldest first, whatever order the rows came in
+        rows = rows.sort_values("period_sort", kind="stable")
+    periods = list(dict.fromkeys(rows["period"]))
+    records = rows.to_dict("records")
+    ys = (rows[value_col] / factor).tolist()
+    flags = [_unreviewed(r) for r in records]
+    is_other = [r["region_id"] == ranking.OTHER for r in records]
+    texts = [_partial(r, fmt.qualified(y, r.get("qualifier"), label_dec, lang())) for r, y in zip(records, ys)]
+    hovers = [_other_hover(r, other, names, unit_zh, unit_en, decimals, value_col) if o
+              else _hover(r, unit_zh, unit_en, decimals, value_col, sources) for r, o in zip(records, is_other)]
+    # customdata [region, period]: a selected bar or point opens the figures behind it (pages' drill-down); the
+    # folded bar's region is ranking.OTHER
+    custom = [[r["region_id"], r["period"]] for r in records]
     sz = style()
     fig = go.Figure()
-    flags_all: list[bool] = []
-    narrow = _narrow(df, value_col)
-    sources = _source_names(narrow)
-    label_col = f"period_{lang()}" if x == "period" else f"region_{lang()}"
-    for region_id, sub in narrow.groupby("region_id", sort=False):
-        rows = sub.to_dict("records")
-        first = rows[0]
-        ys = (sub[value_col] / factor).tolist()
-        texts = [text_fn(r) if text_fn else _partial(r, fmt.qualified(y, r.get("qualifier"), label_dec, lang()))
-                 for r, y in zip(rows, ys)]
-        # customdata [region, period]: a selected bar or point opens the figures behind it (pages' drill-down)
-        common = dict(x=sub[label_col].tolist(), y=ys, name=_label(first, "region"), text=texts,
-                      customdata=[[region_id, p] for p in sub["period"]],
-                      hovertext=[_hover(r, unit_zh, unit_en, decimals, value_col, sources) for r in rows],
-                      hoverinfo="text")
-        color = first.get("region_color") or FALLBACK_COLOR
-        flags = [_unreviewed(r) for r in rows]
-        flags_all += flags
-        if kind == "line":
-            symbols = ["circle-open" if f else "circle" for f in flags]
-            fig.add_trace(go.Scatter(mode="lines+markers+text", textposition="top center",
-                                     line=dict(color=color, width=sz["line"]),
-                                     marker=dict(color=color, size=sz["marker"], symbol=symbols,
-                                                 line=dict(color=[color if f else "white" for f in flags],
-                                                           width=[2 if f else 1 for f in flags])),
-                                     **common))
+    by_key: dict = {}
+    for i, r in enumerate(records):
+        by_key.setdefault(r["period"] if kind != "line" else r["region_id"], []).append(i)
+    if kind == "line":
+        # lines of the regions shown only: the folded regions' sum is of another magnitude than any one region's
+        # line and would flatten them all (the page says how many regions are left out)
+        order = kept
+        with_text = len(order) * len(periods) <= BAR_LABELS_MAX
+        colors = dict(zip(narrow["region_id"], narrow["region_color"])) if "region_color" in narrow.columns else {}
+        for rid in order:
+            ix = sorted(by_key.get(rid, []), key=lambda i: periods.index(records[i]["period"]))
+            if not ix:
+                continue
+            color = FALLBACK_COLOR if rid == ranking.OTHER else (colors.get(rid) or FALLBACK_COLOR)
+            f = [flags[i] for i in ix]
+            fig.add_trace(go.Scatter(
+                mode="lines+markers+text", textposition="top center", name=labels.get(rid, rid),
+                x=[_label(records[i], "period") for i in ix], y=[ys[i] for i in ix],
+                text=[texts[i] for i in ix] if with_text else None,
+                customdata=[custom[i] for i in ix], hovertext=[hovers[i] for i in ix], hoverinfo="text",
+                line=dict(color=color, width=sz["line"], dash="dot" if rid == ranking.OTHER else "solid"),
+                marker=dict(color=color, size=sz["marker"], symbol=["circle-open" if x else "circle" for x in f],
+                            line=dict(color=[color if x else "white" for x in f], width=[2 if x else 1 for x in f]))))
+        cats = list(dict.fromkeys(_label(r, "period") for r in records))
+        fig.update_xaxes(categoryorder="array", categoryarray=cats, tickmode="array", tickvals=cats,
+                         ticktext=[str(c).replace("(", "<br>(", 1) for c in cats])
+    else:
+        colors = dict(zip(periods, ranking.series_colors(len(periods))))
+        greys = dict(zip(periods, ranking.series_colors(len(periods), folded=True)))
+        cats = [labels.get(r, r) for r in kept] + ([other] if rest else [])
+        # a handful of regions stand under their bars; more (every region) are rows, one per region, largest on top
+        across = len(cats) <= TICKS_UPRIGHT
+        with_text = across and len(records) <= BAR_LABELS_MAX
+        # narrow bars: labels stand upright above them at full size rather than shrunk to the bar's width
+        upright = dict(textangle=-90, constraintext="none") if len(records) > BAR_LABELS_LEVEL else {}
+        for p in periods:
+            ix = by_key[p]
+            names_p, values_p = [labels.get(records[i]["region_id"], records[i]["region_id"]) for i in ix], \
+                [ys[i] for i in ix]
+            fig.add_trace(go.Bar(
+                x=names_p if across else values_p, y=values_p if across else names_p,
+                orientation="v" if across else "h",
+                name=_series_name(records[ix[0]]), customdata=[custom[i] for i in ix],
+                text=[texts[i] for i in ix] if with_text else None, hovertext=[hovers[i] for i in ix],
+                hoverinfo="text", textposition="outside", cliponaxis=False, **upright,
+                # per-bar colours, never per-bar opacity: an opacity array stops Streamlit's selection event
+                marker=dict(color=[greys[p] if is_other[i] else colors[p] for i in ix],
+                            line=dict(color="white", width=0.5),
+                            pattern=dict(shape=[UNREVIEWED_PATTERN if flags[i] else "" for i in ix],
+                                         fillmode="overlay", fgcolor="white"))))
+        fig.update_layout(barmode="group", legend_traceorder="normal")
+        if across:
+            fig.update_xaxes(categoryorder="array", categoryarray=cats, tickmode="array", tickvals=cats,
+                             ticktext=[_wrap_tick(c, len(cats)) for c in cats], tickangle=0)
         else:
-            fig.add_trace(go.Bar(marker_color=color, marker_line=dict(color="white", width=0.5),
-                                 marker_pattern=dict(shape=[UNREVIEWED_PATTERN if f else "" for f in flags],
-                                                     fillmode="overlay", fgcolor="white"),
-                                 textposition="outside", cliponaxis=False, **common))
-    fig.update_layout(barmode="group")
-    if x == "period":  # a period's years on a second line: narrow charts would tilt them into the source line
-        cats = list(dict.fromkeys(v for tr in fig.data for v in (tr.x or [])))
-        fig.update_xaxes(tickmode="array", tickvals=cats, ticktext=[str(c).replace("(", "<br>(", 1) for c in cats])
-    fig.update_xaxes(tickangle=0)
-    _mark_unreviewed(fig, flags_all)
+            fig.update_yaxes(categoryorder="array", categoryarray=cats, autorange="reversed")
+            _mark_unreviewed(fig, flags)
+            return _layout(fig, title, y_unit or auto_unit,
+                           height=max(sz["height"], int(sz["row"] * (1 + 0.25 * len(periods)) * len(cats)) + 160))
+    if kind == "line":
+        fig.update_xaxes(tickangle=0)
+    _mark_unreviewed(fig, flags)
     return _layout(fig, title, y_unit or auto_unit)
 
 
-def share_bars(df: pd.DataFrame, title: str) -> go.Figure:
-    """Stacked 100% bars: each region's share of the period's regional sum."""
+TICKS_UPRIGHT = ranking.UPRIGHT_MAX  # region names under their bars (wrapped) up to this many; more are rows
+PLOT_EMS = {True: 50, False: 36}  # about how many characters the plot area is wide at 1280 (presenting, not)
+
+
+def _wrap_tick(label: str, n: int) -> str:
+    """A region name wrapped to the width its bars have (青海<br>海北州, Haibei,<br>Qinghai), so neighbours do not
+    print over each other."""
+    ems = max(2.0, PLOT_EMS[presenting()] / max(n, 1))
+    text = str(label)
+    if all(ord(c) >= 0x2E80 for c in text) and len(text) > ems:  # 四川阿坝 as 四川 / 阿坝, not 四川阿 / 坝
+        lines = -(-len(text) // int(ems))
+        per = -(-len(text) // lines)
+        return "<br>".join(text[i:i + per] for i in range(0, len(text), per))
+    return "<br>".join(_wrap(text, ems)) or text
+
+
+def _series_name(row) -> str:
+    """A bar series in the legend: a five-year period by its short name (十二五, 12th FYP; its years are in the
+    hover), a year by its label (2021年)."""
+    label = _label(row, "period")
+    if "(" in str(row.get("period_en") or ""):
+        return fmt.period_short(row["period"], row.get("period_en"), lang())
+    return label
+
+
+def share_bars(df: pd.DataFrame, title: str, top: int | None = None) -> go.Figure:
+    """Stacked 100% bars: each region's share of the period's regional sum (regions beyond `top` folded into one
+    share)."""
     fig = go.Figure()
-    flags_all: list[bool] = []
-    narrow = _narrow(df, "share")
+    narrow = _narrow(df, "share", "region_sort")
+    kept, rest, rows = folded(narrow, top, "share")
+    names = _region_names(narrow)
+    other = t("other_regions", n=len(rest))
     sources = _source_names(narrow)
-    for region_id, sub in narrow.groupby("region_id", sort=False):
-        rows = sub.to_dict("records")
-        first = rows[0]
-        flags = [_unreviewed(r) for r in rows]
+    flags_all: list[bool] = []
+    for region_id in [*kept, *([ranking.OTHER] if rest else [])]:
+        sub = rows[rows["region_id"] == region_id]
+        recs = sub.to_dict("records")
+        flags = [_unreviewed(r) for r in recs]
         flags_all += flags
+        name = other if region_id == ranking.OTHER else names.get(region_id, region_id)
+        color = FALLBACK_COLOR if region_id == ranking.OTHER else (recs[0].get("region_color") or FALLBACK_COLOR)
         fig.add_trace(go.Bar(
-            x=sub[f"period_{lang()}"].tolist(), y=list(sub["share"] * 100),
-            name=_label(first, "region"), marker_color=first.get("region_color") or FALLBACK_COLOR,
+            x=sub[f"period_{lang()}"].tolist(), y=list(sub["share"] * 100), name=name, marker_color=color,
             marker_pattern=dict(shape=[UNREVIEWED_PATTERN if f else "" for f in flags], fillmode="overlay",
                                 fgcolor="white"),
             text=[f"{v * 100:.1f}%" for v in sub["share"]], textposition="inside",
-            hovertext=[f"<b>{_label(r, 'region')}</b> · {_label(r, 'period')}<br>{r['share'] * 100:.1f}%"
-                       f"<br>{t('source')}: {sources.get(r.get('source')) or source_name(r.get('source'))}"
+            hovertext=[f"<b>{name}</b> · {_label(r, 'period')}<br>{r['share'] * 100:.1f}%"
+                       + (f"<br>{t('source')}: {sources.get(r.get('source')) or source_name(r.get('source'))}"
+                          if region_id != ranking.OTHER else "")
                        + (f"<br><i>{t('unreviewed_hover', n=int(r['n_unreviewed']))}</i>" if f else "")
-                       for f, r in zip(flags, rows)], hoverinfo="text",
+                       for f, r in zip(flags, recs)], hoverinfo="text",
         ))
     fig.update_layout(barmode="stack")
     _mark_unreviewed(fig, flags_all)

@@ -1,0 +1,92 @@
+"""Which regions a chart or slide names: the largest N, the rest folded into one "N other regions" entry.
+
+The page's chart (ui.charts.bars_by_region) and the deck's slide (outputs.deck) fold with the same functions, so
+a slide shows what its page shows.
+"""
+from __future__ import annotations
+
+from typing import Callable
+
+import numpy as np
+import pandas as pd
+
+from common.numbers import APPROX, AT_LEAST
+
+UPRIGHT_MAX = 14  # up to this many regions are columns (names under their bars); more are rows, one per region
+OTHER = "_other"  # region_id of the folded entry (no region in regions.csv starts with "_")
+
+# one colour per series (five-year periods or years, oldest lightest): a sequential blue that stays readable on a
+# projector at its lightest and is distinct from the grey of the folded entry
+SERIES_BLUES = ("#9ecae1", "#6baed6", "#4292c6", "#2171b5", "#08519c", "#08306b")
+
+
+# the folded entry's bars in the same steps of grey: "not one region" at a glance, still told apart by period
+SERIES_GREYS = ("#d9d9d9", "#bdbdbd", "#969696", "#737373", "#525252", "#252525")
+
+
+def series_colors(n: int, folded: bool = False) -> list[str]:
+    """n colours from light (oldest) to dark (newest); greys for the folded entry."""
+    shades = SERIES_GREYS if folded else SERIES_BLUES
+    if n <= 0:
+        return []
+    if n == 1:
+        return [shades[3]]
+    idx = np.linspace(0, len(shades) - 1, n) if n <= len(shades) else np.arange(n) % len(shades)
+    return [shades[int(round(i))] for i in idx]
+
+
+def rank_regions(df: pd.DataFrame, value_col: str = "value_base") -> list[str]:
+    """Region ids, the largest total over the frame's rows (its periods) first; ties in the gazetteer's order
+    (region_sort), then by id, so the order is the same on every rerun."""
+    if df.empty:
+        return []
+    sort = df["region_sort"] if "region_sort" in df.columns else pd.Series(0, index=df.index)
+    g = pd.DataFrame({"region_id": df["region_id"], "v": pd.to_numeric(df[value_col], errors="coerce").fillna(0.0),
+                      "sort": pd.to_numeric(sort, errors="coerce").fillna(1 << 30)})
+    g = g.groupby("region_id", sort=False).agg(total=("v", "sum"), sort=("sort", "min")).reset_index()
+    g = g.sort_values(["total", "sort", "region_id"], ascending=[False, True, True], kind="stable")
+    return list(g["region_id"])
+
+
+def split_top(df: pd.DataFrame, top: int | None, value_col: str = "value_base") -> tuple[list[str], list[str]]:
+    """(regions shown, regions folded): the top `top` by rank_regions; nothing is folded when top is None or 0, or
+    when folding would hide a single region (its own bar is no wider than the folded one)."""
+    ranked = rank_regions(df, value_col)
+    if not top or top <= 0 or len(ranked) <= top + 1:
+        return ranked, []
+    return ranked[:top], ranked[top:]
+
+
+def sum_qualifier(quals) -> str | None:
+    """A sum's qualifier: 余 (at least) when a part is at least, else 约 when a part is approximate."""
+    qs = [q for q in quals if isinstance(q, str) and q]
+    if any(q in AT_LEAST for q in qs):
+        return "余"
+    if any(q in APPROX for q in qs):
+        return "约"
+    return None
+
+
+def fold(df: pd.DataFrame, folded: list[str], value_col: str = "value_base",
+         combine: Callable[[pd.DataFrame], float] | None = None) -> pd.DataFrame:
+    """One row per period for the folded regions: region_id OTHER, value_col = their sum (or combine(rows) where a
+    sum means nothing, e.g. a ratio), qualifier of the sum, n_regions, n_unreviewed summed, members (the folded
+    region ids with a value in that period, in rank order), and the period's label columns."""
+    if not folded:
+        return df.iloc[0:0].assign(n_regions=pd.Series(dtype="int64"), members=pd.Series(dtype=object))
+    sub = df[df["region_id"].isin(folded)]
+    rank = {r: i for i, r in enumerate(folded)}
+    rows = []
+    for period, part in sub.groupby("period", sort=False):
+        part = part.iloc[np.argsort([rank[r] for r in part["region_id"]], kind="stable")]
+        first = part.iloc[0]
+        row = {c: first[c] for c in part.columns if c.startswith("period")}
+        value = combine(part) if combine else float(pd.to_numeric(part[value_col], errors="coerce").sum())
+        unreviewed = pd.to_numeric(part["n_unreviewed"], errors="coerce").fillna(0).sum() \
+            if "n_unreviewed" in part.columns else 0
+        row.update({"period": period, "region_id": OTHER, value_col: value,
+                    "qualifier": sum_qualifier(part["qualifier"]) if "qualifier" in part.columns else None,
+                    "n_regions": len(part), "n_unreviewed": float(unreviewed), "members": list(part["region_id"]),
+                    "region_sort": 1 << 30})
+        rows.append(row)
+    return pd.DataFrame(rows)
