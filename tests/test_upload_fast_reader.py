@@ -48,6 +48,16 @@ def excel_like(rows: str = ROWS, tail: str = TAIL, root: str = ROOT,
     return uf.package([("数据", xml)], shared=SHARED, styles=STYLES)
 
 
+@pytest.fixture(autouse=True, scope="module", params=["regex", "numpy"])
+def tokenizer(request):
+    """Every comparison in this file runs twice: chunks split by the token regex, and chunks tokenized in numpy
+    (sheets._bulk_cells, here for chunks of any size), so both must give the streaming reader's answer."""
+    old = sheets._NUMPY_MIN
+    sheets._NUMPY_MIN = 0 if request.param == "numpy" else float("inf")
+    yield request.param
+    sheets._NUMPY_MIN = old
+
+
 @contextmanager
 def streaming_only():
     with mock.patch.object(sheets._FastSheet, "read", side_effect=sheets._NotPlain):
@@ -375,3 +385,94 @@ def test_well_formed_sheets_get_the_same_cells_and_the_fast_path(rows):
     # what it leaves to the parser: the end of a CDATA section, U+FFFE/U+FFFF)
     if fast[0] == "read" and not any(x in rows for x in ("]]>", "\ufffe", "\uffff")):
         assert fast_path_taken(data)
+
+
+# --- the numpy tokenizer: it reads the plain chunks itself, and hands anything else to the regex path ----------
+
+@contextmanager
+def bulk_calls():
+    """The results of sheets._bulk_cells (True: it read the chunk) for the chunks that hold a cell."""
+    calls, real = [], sheets._bulk_cells
+
+    def spy(fs, chunk):
+        out = real(fs, chunk)
+        if b"<c " in chunk:
+            calls.append(out)
+        return out
+    with mock.patch.object(sheets, "_bulk_cells", spy):
+        yield calls
+
+
+def _bulk_outcome(data: bytes):
+    with bulk_calls() as calls:
+        got = outcome(data)
+    return got, calls
+
+
+@pytest.mark.parametrize("make", [excel_like, uf.openpyxl_book, uf.simple,
+                                  lambda: uf.openpyxl_book([["2023", f"地区{i}", "援助资金", i / 7, "亿元"]
+                                                            for i in range(300)])])
+def test_numpy_tokenizer_reads_plain_files_itself(tokenizer, make, monkeypatch):
+    if tokenizer != "numpy":
+        pytest.skip("numpy tokenizer only")
+    monkeypatch.setattr(sheets, "_BLOCK", 997)   # many chunks, cut at </row>
+    data = make()
+    got, calls = _bulk_outcome(data)
+    assert calls and all(calls)
+    with streaming_only():
+        assert got == outcome(data)
+
+
+def test_numpy_tokenizer_hash_collisions_and_long_cells(tokenizer, monkeypatch):
+    """Rests longer than _REST_WIDTH are read one by one; rests that share a hash are told apart or handed on."""
+    if tokenizer != "numpy":
+        pytest.skip("numpy tokenizer only")
+    long = "长" * 80 + "x"
+    rows = ROWS.replace("援建项目 </t>", long + "</t>").replace('<c r="D5" t="d">', f'<c r="E5" t="inlineStr"><is>'
+                                                              f'<t>{long}y</t></is></c><c r="F5" t="d">')
+    data = excel_like(rows=rows)
+    got, calls = _bulk_outcome(data)
+    assert calls == [True]
+    with streaming_only():
+        slow = outcome(data)
+    assert got == slow and {long, long + "y"} <= {v for _, _, v in got[1][0][1]}
+    sheets._numpy()
+    monkeypatch.setattr(sheets, "_MIX", sheets._MIX * 0)   # every rest the same hash: the byte check sees it
+    got, calls = _bulk_outcome(data)
+    assert calls == [False] and got == slow
+
+
+def test_numpy_tokenizer_leaves_big_chunks_to_the_regex_path(tokenizer, monkeypatch):
+    monkeypatch.setattr(sheets, "_NUMPY_MAX", 100)
+    got, calls = _bulk_outcome(excel_like())
+    assert calls == []
+    with streaming_only():
+        assert got == outcome(excel_like())
+
+
+@settings(max_examples=100, deadline=5000, suppress_health_check=[HealthCheck.too_slow], database=None)
+@given(_sheet_rows())
+def test_numpy_tokenizer_reads_well_formed_sheets_itself(tokenizer, rows):
+    data = excel_like(rows=rows)
+    got, calls = _bulk_outcome(data)
+    with streaming_only():
+        assert got == outcome(data)
+    if tokenizer == "numpy" and got[0] == "read" and not any(x in rows for x in ("]]>", "\ufffe", "\uffff")):
+        assert all(calls)
+
+
+def test_sandboxed_child_reads_a_big_plain_sheet_with_numpy(tokenizer):
+    """In the child (memory limit, no BLAS threads) a sheet with chunks past _NUMPY_MIN gets the streaming cells."""
+    if tokenizer != "numpy":
+        pytest.skip("once")
+    from loaders.upload import sandbox
+
+    rows = [["2023", f"地区{i % 40}", "援助资金", i / 7, "亿元", None, f"备注 {i}"] for i in range(6000)]
+    data = uf.openpyxl_book(rows)
+    assert len(_sheet_xml(data).encode()) > 2 * 256 * 1024
+    out = sandbox.read_in_child(data, ".xlsx")
+    with streaming_only():
+        slow = outcome(data)
+    got = [(s["name"], [[int(r), int(c), s["strings"][int(i)]] for r, c, i in zip(s["rows"], s["cols"], s["idx"])])
+           for s in out["sheets"]]
+    assert got == [(name, cells) for name, cells, _, _ in slow[1]] and len(got[0][1]) == 5 + 6 * 6000
