@@ -530,6 +530,19 @@ def _region_rings(region_id: str):
 
 
 @lru_cache(maxsize=1)
+def _borders() -> list[tuple[str, object, object]]:
+    """(kind, x, y) of the country outline and the maritime boundary, as float arrays computed once (validating
+    them as lists walked some 95,000 points on every map drawn)."""
+    out = []
+    for f in _geo()[0]["features"]:
+        kind = f["properties"].get("kind")
+        if kind in ("country", "maritime_boundary"):
+            x, y = _rings(f["geometry"])
+            out.append((kind, _arr(x), _arr(y)))
+    return out
+
+
+@lru_cache(maxsize=1)
 def _provinces():
     china = _geo()[0]
     xs: list = []
@@ -627,21 +640,13 @@ def china_map(summary: pd.DataFrame, title: str, unit_zh: str, unit_en: str, dec
               highlight: str | None = None) -> go.Figure:
     """China drawn from local GeoJSON with go.Scatter (no CDN outlines), regions filled in their colour and
     bubbles sized by value."""
-    china, shapes = _geo()
     fig = go.Figure()
     px_, py_ = _provinces()
     fig.add_trace(go.Scatter(x=px_, y=py_, mode="lines", fill="toself", fillcolor="#f2f2f2",
                              line=dict(color="#bbbbbb", width=0.6), hoverinfo="skip", showlegend=False))
-    for f in china["features"]:
-        kind = f["properties"].get("kind")
-        if kind == "country":
-            x, y = _rings(f["geometry"])
-            fig.add_trace(go.Scatter(x=x, y=y, mode="lines", line=dict(color="#666666", width=1),
-                                     hoverinfo="skip", showlegend=False))
-        elif kind == "maritime_boundary":
-            x, y = _rings(f["geometry"])
-            fig.add_trace(go.Scatter(x=x, y=y, mode="lines", line=dict(color="#666666", width=1.2, dash="dash"),
-                                     hoverinfo="skip", showlegend=False))
+    for kind, x, y in _borders():
+        line = dict(color="#666666", width=1) if kind == "country" else dict(color="#666666", width=1.2, dash="dash")
+        fig.add_trace(go.Scatter(x=x, y=y, mode="lines", line=line, hoverinfo="skip", showlegend=False))
     for r in summary.itertuples():
         rings = _region_rings(r.region_id)
         if rings is None:
@@ -654,6 +659,7 @@ def china_map(summary: pd.DataFrame, title: str, unit_zh: str, unit_en: str, dec
                                  hoverinfo="skip", showlegend=False))
     pts = summary.dropna(subset=["lon", "lat"])
     if len(pts):
+        period_names = _period_names()  # once per chart, not once per place
         vmax = float(pts["value_base"].max()) or 1.0
         sizes = [12 + 38 * (v / vmax) ** 0.5 for v in pts["value_base"]]
         names = [getattr(r, f"name_{lang()}") for r in pts.itertuples()]
@@ -665,7 +671,7 @@ def china_map(summary: pd.DataFrame, title: str, unit_zh: str, unit_en: str, dec
             marker=dict(size=sizes, color=list(pts["color"].fillna(FALLBACK_COLOR)), opacity=0.75,
                         line=dict(color="white", width=1)),
             customdata=list(pts["region_id"]),
-            hovertext=[f"<b>{n}</b><br>{v} ({_period_name(p)})" + (f"<br>{c}" if c else "")
+            hovertext=[f"<b>{n}</b><br>{v} ({period_names.get(p, str(p))})" + (f"<br>{c}" if c else "")
                        for n, v, p, c in zip(names, values, pts["period"], _coverages(pts))],
             hoverinfo="text", showlegend=False))
     fig.update_xaxes(visible=False, range=[73, 136])
@@ -675,11 +681,10 @@ def china_map(summary: pd.DataFrame, title: str, unit_zh: str, unit_en: str, dec
     return fig
 
 
-def _period_name(period) -> str:
-    """十二五 as “十二五”(2011–2015) / 12th FYP (2011–2015)."""
+def _period_names() -> dict:
+    """period -> its label: 十二五 as “十二五”(2011–2015) / 12th FYP (2011–2015)."""
     per = data.periods()
-    names = dict(zip(per["period"], per[f"label_{lang()}"]))
-    return names.get(period, str(period))
+    return dict(zip(per["period"], per[f"label_{lang()}"]))
 
 
 def _coverages(df: pd.DataFrame) -> list[str]:
