@@ -4,6 +4,8 @@ from __future__ import annotations
 import duckdb
 import pandas as pd
 
+from store import cells as cell_tables
+
 STATUSES = ("extracted", "confirmed", "corrected", "rejected")
 # figures the queue shows: those of plans marked for review, and any figure someone decided on
 _IN_QUEUE = "(f.plan_id IN (SELECT plan_id FROM plans WHERE review = 'pending') OR f.review_status IN " \
@@ -54,7 +56,16 @@ def review_queue(con: duckdb.DuckDBPyConnection, plan_id: str | None = None,
 
 
 def unreviewed_count(con: duckdb.DuckDBPyConnection) -> int:
-    """How many current figures nobody has reviewed yet (whatever the reader's hide switch says)."""
+    """How many current figures nobody has reviewed yet (whatever the reader's hide switch says). Every page asks
+    (the frame's review badge): from the aggregated cells when they are current (every current figure that is not
+    rejected counts in exactly one cell of scope 'all'), else counted over the figures."""
+    if cell_tables.current(con):
+        return int(con.execute("SELECT COALESCE(SUM(n_unreviewed), 0) FROM cells WHERE scope = 'all'").fetchone()[0])
+    return unreviewed_count_live(con)
+
+
+def unreviewed_count_live(con: duckdb.DuckDBPyConnection) -> int:
+    """unreviewed_count counted over every figure (the reference, and the reader of a file without current cells)."""
     return int(con.execute("SELECT count(*) FROM v_figures_all WHERE review_status = 'extracted'").fetchone()[0])
 
 

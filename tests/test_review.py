@@ -16,7 +16,7 @@ from loaders.build import build, ensure_database
 from loaders.review import CONFIRMED, CORRECTED, REJECTED, Correction, decide_figure
 from metrics import queries
 from metrics import review as rq
-from store import db
+from store import cells, db
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -275,3 +275,24 @@ def test_a_document_added_with_add_plan_waits_for_review(tmp_path):
     build(path, plans)
     assert query(path, "SELECT region_id, review_status FROM v_figures WHERE figure_id = ?", [fid]) == [
         ("xinjiang_kashgar", CORRECTED)]
+
+
+def test_the_unreviewed_count_from_the_cells_equals_the_count_over_figures(review_db):
+    """Every page's review badge reads the aggregated cells: equal to counting the figures, after each decision."""
+    path, _ = review_db
+    with _read(path) as con:
+        assert cells.current(con)
+        start = rq.unreviewed_count(con)
+        assert start == rq.unreviewed_count_live(con) >= 5
+    for fid, decision, extra in ((figure_id(path, "21.6亿元"), CONFIRMED, {}),
+                                 (figure_id(path, "100%"), REJECTED, {"note": "不是援助数字"}),
+                                 (figure_id(path, "460人次"), CORRECTED, {"correction": Correction(value="480人次")})):
+        if "correction" in extra:
+            decide_figure(fid, decision, "李四", extra["correction"], path=path)
+        else:
+            decide_figure(fid, decision, "张三", path=path, **extra)
+        with _read(path) as con:
+            assert cells.current(con)
+            assert rq.unreviewed_count(con) == rq.unreviewed_count_live(con)
+    with _read(path) as con:
+        assert rq.unreviewed_count(con) == start - 3
