@@ -72,12 +72,12 @@ def _body() -> None:
     foldable = bool(SPEC.top_regions) and n_regions > SPEC.top_regions + 1
     # the view the user sees, and only it, is built: one chart per rerun (the others cost nothing until chosen)
     if not presenting():
-        c1, c2 = st.columns([4, 1.1], vertical_alignment="center")
-        # the view's choice is the filter itself (?funding_tab=, saved views, the deck): never empty
-        c1.segmented_control(t("funding_view"), TABS, key=f"{PAGE}_tab", format_func=t, required=True,
+        # the view's choice is the filter itself (?funding_tab=, saved views, the deck): never empty; the full
+        # width, so its six views fit at 1280 px in English too (the show-all switch goes on the line below)
+        st.segmented_control(t("funding_view"), TABS, key=f"{PAGE}_tab", format_func=t, required=True,
                              label_visibility="collapsed")
         if foldable or s["all"]:
-            c2.toggle(t("all_regions", n=n_regions), key=f"{PAGE}_all")
+            st.toggle(t("all_regions", n=n_regions), key=f"{PAGE}_all")
         s = state.sync(PAGE, defaults)
     top = None if s["all"] else SPEC.top_regions
     kept, rest = ranking.split_top(df, top)
