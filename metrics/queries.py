@@ -5,7 +5,7 @@ import duckdb
 import pandas as pd
 
 from common import dictionaries as d
-from common.numbers import APPROX, AT_LEAST
+from metrics import ranking
 from store import cells as cell_tables
 from store import db
 
@@ -228,15 +228,6 @@ def cells_live(con, metric_id: str | None = None, periods: list[str] | None = No
     return df if ids else df.drop(columns=["figure_ids"])
 
 
-def _sum_qualifier(quals: pd.Series) -> str | None:
-    qs = [q for q in quals if isinstance(q, str) and q]
-    if any(q in AT_LEAST for q in qs):
-        return "余"
-    if any(q in APPROX for q in qs):
-        return "约"
-    return None
-
-
 # --- the time model: five-year periods, their years and ranges -----------------------------------------
 #
 # One value per five-year period x region x metric (period_cells), from the cells (one value per period as
@@ -429,7 +420,7 @@ def totals(con, metric_id: str, periods: list[str] | None = None, _cells: tuple 
             if len(sub):
                 yrs = _union_years(sub["years_covered"])
                 rows.append(dict(period=p.period, value_base=float(sub["value_base"].sum()),
-                                 qualifier=_sum_qualifier(sub["qualifier"]), number_text=None, basis="sum",
+                                 qualifier=ranking.sum_qualifier(sub["qualifier"]), number_text=None, basis="sum",
                                  n_parts=len(sub), figure_ids=",".join(sub.get("figure_ids", [])),
                                  time_basis="stated" if (sub["basis"] == "stated").all() else "sum_of_years",
                                  years_covered=",".join(map(str, yrs)), n_years_covered=len(yrs),
