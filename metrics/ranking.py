@@ -12,6 +12,12 @@ import pandas as pd
 
 from common.numbers import APPROX, AT_LEAST
 
+# value labels on bar charts (the page and the deck's slides): up to BAR_LABELS_MAX bars (beyond, they would only
+# overprint); up to BAR_LABELS_LEVEL bars level, more and the page stands them upright (a slide has no upright
+# labels, so it shows them up to BAR_LABELS_LEVEL bars; the values stay in the chart's data)
+BAR_LABELS_MAX = 40
+BAR_LABELS_LEVEL = 16
+
 UPRIGHT_MAX = 14  # up to this many regions are columns (names under their bars); more are rows, one per region
 OTHER = "_other"  # region_id of the folded entry (no region in regions.csv starts with "_")
 

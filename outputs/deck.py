@@ -597,11 +597,13 @@ def _chart_slide(prs, chart: ViewChart) -> None:
         plot = c.plots[0]
         plot.gap_width = 60
         plot.overlap = -5
-        plot.has_data_labels = True
-        dl = plot.data_labels
-        dl.number_format = label_fmt
-        dl.number_format_is_linked = False
-        dl.font.size = Pt(12)
+        n_bars = sum(v is not None for ser in chart.series for v in ser.values)
+        plot.has_data_labels = n_bars <= ranking.BAR_LABELS_LEVEL  # more would overprint (the page: upright)
+        if plot.has_data_labels:
+            dl = plot.data_labels
+            dl.number_format = label_fmt
+            dl.number_format_is_linked = False
+            dl.font.size = Pt(12)
         for s, ser in zip(chart.series, plot.series):
             rgb = _rgb(s.color)
             if rgb is not None:

@@ -174,6 +174,10 @@ def test_a_slide_shows_what_its_page_shows(many_regions, make_app, tmp_path):
     for ser, grey in zip(top.plots[0].series, greys):  # the folded bar in grey, as on the page
         assert f"#{ser.points[len(cats) - 1].format.fill.fore_color.rgb}".lower() == grey
     assert every_chart.chart_type == XL_CHART_TYPE.BAR_CLUSTERED  # every region: rows, as on the page
+    # value labels only where they can be read: not on a slide of every region (they would overprint)
+    n_top = sum(v is not None for s in slide.series for v in s.values)
+    assert top.plots[0].has_data_labels == (n_top <= ranking.BAR_LABELS_LEVEL)
+    assert not every_chart.plots[0].has_data_labels
 
 
 @pytest.fixture

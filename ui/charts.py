@@ -316,8 +316,6 @@ def _partial(row, text: str) -> str:
 
 
 MEMBERS_NAMED = 8  # regions named in the folded bar's hover text
-BAR_LABELS_MAX = 40  # value labels on the bars up to this many bars; beyond, they would only overprint
-BAR_LABELS_LEVEL = 16  # up to this many bars their labels are level; more, and they stand upright
 
 
 def _region_names(df: pd.DataFrame) -> dict:
@@ -390,7 +388,7 @@ def bars_by_region(df: pd.DataFrame, title: str, unit_zh: str, unit_en: str, dec
         # lines of the regions shown only: the folded regions' sum is of another magnitude than any one region's
         # line and would flatten them all (the page says how many regions are left out)
         order = kept
-        with_text = len(order) * len(periods) <= BAR_LABELS_MAX
+        with_text = len(order) * len(periods) <= ranking.BAR_LABELS_MAX
         colors = dict(zip(narrow["region_id"], narrow["region_color"])) if "region_color" in narrow.columns else {}
         for rid in order:
             ix = sorted(by_key.get(rid, []), key=lambda i: periods.index(records[i]["period"]))
@@ -415,9 +413,9 @@ def bars_by_region(df: pd.DataFrame, title: str, unit_zh: str, unit_en: str, dec
         cats = [labels.get(r, r) for r in kept] + ([other] if rest else [])
         # a handful of regions stand under their bars; more (every region) are rows, one per region, largest on top
         across = len(cats) <= TICKS_UPRIGHT
-        with_text = across and len(records) <= BAR_LABELS_MAX
+        with_text = across and len(records) <= ranking.BAR_LABELS_MAX
         # narrow bars: labels stand upright above them at full size rather than shrunk to the bar's width
-        upright = dict(textangle=-90, constraintext="none") if len(records) > BAR_LABELS_LEVEL else {}
+        upright = dict(textangle=-90, constraintext="none") if len(records) > ranking.BAR_LABELS_LEVEL else {}
         for p in periods:
             ix = by_key[p]
             names_p, values_p = [labels.get(records[i]["region_id"], records[i]["region_id"]) for i in ix], \
