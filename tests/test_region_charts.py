@@ -121,6 +121,16 @@ def test_show_all_regions_is_a_switch_in_the_link(many_regions, make_app):
     assert len(_chart(again, "funding_grouped")["layout"]["yaxis"]["categoryarray"]) == n_regions
 
 
+def test_every_region_on_a_slide_keeps_to_one_screen(many_regions, make_app):
+    """Presentation mode at 1280x720: every region's rows narrow to the slide's chart height (as the deck's slide
+    does); the page itself grows a row per region."""
+    page = _chart(_ok(make_app(many_regions, "funding", {"funding_all": "1"}, params_first=True)), "funding_grouped")
+    slide = _chart(_ok(make_app(many_regions, "funding", {"funding_all": "1", "present": "1"}, params_first=True)),
+                   "funding_grouped")
+    assert len(slide["layout"]["yaxis"]["categoryarray"]) == len(page["layout"]["yaxis"]["categoryarray"]) > 3 * TOP
+    assert slide["layout"]["height"] <= 470 < page["layout"]["height"]
+
+
 def test_the_folded_bar_is_the_sum_of_what_it_folds(many_regions, make_app):
     at = _ok(make_app(many_regions, "funding"))
     df = _shown_cells(many_regions, at)

@@ -438,8 +438,9 @@ def bars_by_region(df: pd.DataFrame, title: str, unit_zh: str, unit_en: str, dec
         else:
             fig.update_yaxes(categoryorder="array", categoryarray=cats, autorange="reversed")
             _mark_unreviewed(fig, flags)
-            return _layout(fig, title, y_unit or auto_unit,
-                           height=max(sz["height"], int(sz["row"] * (1 + 0.25 * len(periods)) * len(cats)) + 160))
+            # a row per region; a slide keeps its one screen (the rows narrow, as on the deck's slide)
+            rows_height = max(sz["height"], int(sz["row"] * (1 + 0.25 * len(periods)) * len(cats)) + 160)
+            return _layout(fig, title, y_unit or auto_unit, height=sz["height"] if presenting() else rows_height)
     if kind == "line":
         fig.update_xaxes(tickangle=0)
     _mark_unreviewed(fig, flags)
