@@ -344,7 +344,7 @@ MESSAGES: dict[str, tuple[str, str]] = {  # key -> (中文, English)
     "deck_source_sep": ("；", "; "),
     "deck_more_notes": ("……另有 {n} 条说明", "… {n} more notes"),
     "deck_restated": ("{cell}：{n} 处表述同一数字，取最大值 {top}（另有 {others}）",
-                      "{cell}: {n} statements of one figure, largest shown: {top} (also {others})"),
+                      "{cell}: {n} statements of one figure, largest shown: {top} (the others as written: {others})"),
     "deck_as_written": ("{cell} {value}：文中为“{text}”", "{cell} {value}: written as “{text}”"),
     "deck_sum_of_years": ("{cell} {value}：{years}年各年之和", "{cell} {value}: sum of the years {years}"),
     "deck_unknown": ("未识别的参数值：{values}", "Unrecognised filter values: {values}"),

@@ -1,17 +1,24 @@
 """The fast .xlsx sheet reader (regex tokens over the plain XML form) against the streaming parser.
 
+Every comparison runs with both tokenizers of the fast reader: the token regex, and the C one (native/xlsx_scan).
 The fast reader may only ever give the streaming reader's answer: the same cells, merges and formula cells, or
 the same refusal. Anything outside the plain form it reads must make it step aside. Checked on every hostile
 file class, on an Excel-like workbook bent in every way we could think of, and on fuzzed sheet XML.
 """
 from __future__ import annotations
 
+import hashlib
+import subprocess
+import sys
 import zipfile
+from array import array
 from contextlib import contextmanager
+from pathlib import Path
 from unittest import mock
 
 import pytest
 import upload_files as uf
+import xlsx_scan
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from test_upload_hostile import CASES
@@ -48,14 +55,16 @@ def excel_like(rows: str = ROWS, tail: str = TAIL, root: str = ROOT,
     return uf.package([("数据", xml)], shared=SHARED, styles=STYLES)
 
 
-@pytest.fixture(autouse=True, scope="module", params=["regex", "numpy"])
+@pytest.fixture(autouse=True, scope="module", params=["regex", "native"])
 def tokenizer(request):
-    """Every comparison in this file runs twice: chunks split by the token regex, and chunks tokenized in numpy
-    (sheets._bulk_cells, here for chunks of any size), so both must give the streaming reader's answer."""
-    old = sheets._NUMPY_MIN
-    sheets._NUMPY_MIN = 0 if request.param == "numpy" else float("inf")
+    """Every comparison in this file runs twice: chunks split by the token regex, and chunks tokenized in C
+    (sheets._bulk_cells over native/xlsx_scan), so both must give the streaming reader's answer."""
+    assert sheets._native is not None, "native/xlsx_scan is not built: pip install -r requirements.txt"
+    old = sheets._native
+    if request.param == "regex":
+        sheets._native = None
     yield request.param
-    sheets._NUMPY_MIN = old
+    sheets._native = old
 
 
 @contextmanager
@@ -387,15 +396,15 @@ def test_well_formed_sheets_get_the_same_cells_and_the_fast_path(rows):
         assert fast_path_taken(data)
 
 
-# --- the numpy tokenizer: it reads the plain chunks itself, and hands anything else to the regex path ----------
+# --- the C tokenizer: it reads the plain chunks itself, and hands anything else to the regex path ----------
 
 @contextmanager
-def bulk_calls():
+def bulk_calls(**kwargs):
     """The results of sheets._bulk_cells (True: it read the chunk) for the chunks that hold a cell."""
     calls, real = [], sheets._bulk_cells
 
     def spy(fs, chunk):
-        out = real(fs, chunk)
+        out = real(fs, chunk, **kwargs)
         if b"<c " in chunk:
             calls.append(out)
         return out
@@ -403,8 +412,8 @@ def bulk_calls():
         yield calls
 
 
-def _bulk_outcome(data: bytes):
-    with bulk_calls() as calls:
+def _bulk_outcome(data: bytes, **kwargs):
+    with bulk_calls(**kwargs) as calls:
         got = outcome(data)
     return got, calls
 
@@ -412,9 +421,9 @@ def _bulk_outcome(data: bytes):
 @pytest.mark.parametrize("make", [excel_like, uf.openpyxl_book, uf.simple,
                                   lambda: uf.openpyxl_book([["2023", f"地区{i}", "援助资金", i / 7, "亿元"]
                                                             for i in range(300)])])
-def test_numpy_tokenizer_reads_plain_files_itself(tokenizer, make, monkeypatch):
-    if tokenizer != "numpy":
-        pytest.skip("numpy tokenizer only")
+def test_native_tokenizer_reads_plain_files_itself(tokenizer, make, monkeypatch):
+    if tokenizer != "native":
+        pytest.skip("native tokenizer only")
     monkeypatch.setattr(sheets, "_BLOCK", 997)   # many chunks, cut at </row>
     data = make()
     got, calls = _bulk_outcome(data)
@@ -423,49 +432,128 @@ def test_numpy_tokenizer_reads_plain_files_itself(tokenizer, make, monkeypatch):
         assert got == outcome(data)
 
 
-def test_numpy_tokenizer_hash_collisions_and_long_cells(tokenizer, monkeypatch):
-    """Rests longer than _REST_WIDTH are read one by one; rests that share a hash are told apart or handed on."""
-    if tokenizer != "numpy":
-        pytest.skip("numpy tokenizer only")
+def test_native_tokenizer_tells_equal_hashes_apart(tokenizer):
+    """Rests that share a hash bucket are told apart byte by byte: with every rest in one bucket (weak_hash), the
+    same cells as the streaming reader, long rests included."""
+    if tokenizer != "native":
+        pytest.skip("native tokenizer only")
     long = "长" * 80 + "x"
     rows = ROWS.replace("援建项目 </t>", long + "</t>").replace('<c r="D5" t="d">', f'<c r="E5" t="inlineStr"><is>'
                                                               f'<t>{long}y</t></is></c><c r="F5" t="d">')
     data = excel_like(rows=rows)
-    got, calls = _bulk_outcome(data)
-    assert calls == [True]
     with streaming_only():
         slow = outcome(data)
-    assert got == slow and {long, long + "y"} <= {v for _, _, v in got[1][0][1]}
-    sheets._numpy()
-    monkeypatch.setattr(sheets, "_MIX", sheets._MIX * 0)   # every rest the same hash: the byte check sees it
-    got, calls = _bulk_outcome(data)
-    assert calls == [False] and got == slow
+    for weak in (False, True):
+        got, calls = _bulk_outcome(data, weak_hash=weak)
+        assert calls == [True] and got == slow and {long, long + "y"} <= {v for _, _, v in got[1][0][1]}
 
 
-def test_numpy_tokenizer_leaves_big_chunks_to_the_regex_path(tokenizer, monkeypatch):
-    monkeypatch.setattr(sheets, "_NUMPY_MAX", 100)
+def test_native_tokenizer_leaves_big_chunks_to_the_regex_path(tokenizer, monkeypatch):
+    monkeypatch.setattr(sheets, "_NATIVE_MAX", 100)
     got, calls = _bulk_outcome(excel_like())
-    assert calls == []
+    assert calls == [False] * len(calls)
     with streaming_only():
         assert got == outcome(excel_like())
 
 
+@pytest.mark.parametrize("xml, why", [
+    ('<row r="1"><c r="a1"><v>1</v></c></row>', "lower-case column"),
+    ('<row r="1"><c r="AAAA1"><v>1</v></c></row>', "four letters"),
+    ('<row r="1"><c r="A01"><v>1</v></c></row>', "leading zero"),
+    ('<row r="1"><c r="A12345678"><v>1</v></c></row>', "eight digits"),
+    ('<row r="1"><c r="A1048577"><v>1</v></c></row>', "row past the last"),
+    ('<row r="1"><c r="XFE1"><v>1</v></c></row>', "column past the last"),
+    ('<row r="1"><c r="A1\'><v>1</v></c></row>', "no closing quote"),
+    ('<row r="1"><c s="1" r="A1"><v>1</v></c></row>', "attributes reordered"),
+    ('<row r="1"><c r="A', "cut in the address at the chunk's end"),
+    ('<row r="1"></row>', "no cell"),
+])
+def test_native_scan_returns_none_where_the_address_is_not_plain(xml, why):
+    assert xlsx_scan.scan(xml.encode(), sheets.MAX_ROW, sheets.MAX_COL) is None, why
+
+
+def test_native_extension_is_built_from_this_source():
+    """The installed xlsx_scan is the one native/xlsx_scan/xlsx_scan.c builds (after editing it: pip install
+    ./native/xlsx_scan, or pip install -r requirements.txt)."""
+    source = Path(__file__).resolve().parent.parent / "native" / "xlsx_scan" / "xlsx_scan.c"
+    assert xlsx_scan.SOURCE_SHA256 == hashlib.sha256(source.read_bytes()).hexdigest(), "stale build: reinstall it"
+
+
+def test_native_scan_tokens():
+    """What scan hands back: the pieces between cells, the distinct rests first seen first, (row, column, rest)."""
+
+    xml = (b'<row r="3" spans="1:3"><c r="B3" t="s"><v>0</v></c><c r="AA3"><v>1</v></c>'
+           b'<c r="C3" t="s"><v>0</v></c></row><row r="1048576"><c r="XFD1048576"/></row>  ')
+    between, rests, cells = xlsx_scan.scan(xml, sheets.MAX_ROW, sheets.MAX_COL)
+    assert between == b'<row r="3" spans="1:3">\0</row><row r="1048576">\0</row>  '
+    assert rests == [b' t="s"><v>0</v></c>', b'><v>1</v></c>', b'/>']
+    assert list(array("i", cells)) == [3, 1, 0, 3, 26, 1, 3, 2, 0, 1048576, 16383, 2]
+    rows, cols, idx, no_value = xlsx_scan.assemble(cells, array("i", [5, -2, -1]))
+    assert (list(array("i", rows)), list(array("i", cols)), list(array("i", idx))) == ([3, 3], [1, 2], [5, 5])
+    assert no_value == [[2, 26]]
+    for bad in (array("i", [5, -2]), array("i", [5, -3, -1])):   # a group without a code, a code out of range
+        with pytest.raises(ValueError):
+            xlsx_scan.assemble(cells, bad)
+    with pytest.raises(ValueError):
+        xlsx_scan.assemble(cells[:-1], array("i", [5, -2, -1]))
+
+
+@settings(max_examples=300, deadline=None, database=None)
+@given(st.binary(max_size=400), st.integers(1, 1_048_576), st.integers(1, 16_384))
+def test_native_scan_survives_any_bytes(data, max_row, max_col):
+    """Arbitrary bytes (and bytes made of the tokens it looks for) never crash it; what it finds is inside the
+    chunk and within the limits it was given."""
+
+    for chunk in (data, data.replace(b"\x00", b'<c r="').replace(b"\x01", b"<row").replace(b"\x02", b"</ro")):
+        found = xlsx_scan.scan(chunk, max_row, max_col)
+        if found is None:
+            continue
+        between, rests, cells = found
+        triples = array("i", cells)
+        assert len(triples) % 3 == 0 and len(between) <= len(chunk) + len(triples) // 3
+        assert all(1 <= r <= max_row for r in triples[0::3]) and all(0 <= c < max_col for c in triples[1::3])
+        assert sorted(set(triples[2::3])) == list(range(len(rests))) and all(r in chunk for r in rests)
+
+
+_GUARD_TOKENS = [b"sheetData", b"]]>", b"\xef\xbf\xbe", b"\xef\xbf\xbf", b"\xef\xbc\x8c", b"\r", b"\t", b"\n", b"\x00",
+                 b"\x1f", b" ", b"a", b"D", b"]", b"]]", b"\xef", b"\xef\xbf", b"sheetDat", b"heetData", b"\x7f", b"\xff"]
+
+
+@settings(max_examples=500, deadline=None, database=None)
+@given(st.lists(st.sampled_from(_GUARD_TOKENS), max_size=40), st.integers(0, 70))
+def test_native_plain_bytes_is_the_python_guard(tokenizer, tokens, pad):
+    """xlsx_scan.plain_bytes gives the Python guard's answer, whatever falls across its 32-byte blocks."""
+    if tokenizer != "native":
+        pytest.skip("native tokenizer only")
+    for chunk in (b"".join(tokens), b"x" * pad + b"".join(tokens), b"".join(tokens) + b"y" * pad):
+        native = sheets._plain_bytes(chunk)
+        with mock.patch.object(sheets, "_native", None):
+            assert sheets._plain_bytes(chunk) == native, chunk
+
+
 @settings(max_examples=100, deadline=5000, suppress_health_check=[HealthCheck.too_slow], database=None)
 @given(_sheet_rows())
-def test_numpy_tokenizer_reads_well_formed_sheets_itself(tokenizer, rows):
+def test_native_tokenizer_reads_well_formed_sheets_itself(tokenizer, rows):
     data = excel_like(rows=rows)
     got, calls = _bulk_outcome(data)
     with streaming_only():
         assert got == outcome(data)
-    if tokenizer == "numpy" and got[0] == "read" and not any(x in rows for x in ("]]>", "\ufffe", "\uffff")):
+    if tokenizer == "native" and got[0] == "read" and not any(x in rows for x in ("]]>", "\ufffe", "\uffff")):
         assert all(calls)
 
 
-def test_sandboxed_child_reads_a_big_plain_sheet_with_numpy(tokenizer):
-    """In the child (memory limit, no BLAS threads) a sheet with chunks past _NUMPY_MIN gets the streaming cells."""
-    if tokenizer != "numpy":
+def test_sandboxed_child_reads_a_big_plain_sheet_natively(tokenizer):
+    """In the child (memory limit, isolated interpreter) a sheet of several chunks gets the streaming cells, read
+    by the C tokenizer there (the child finds the extension on the parent's site-packages path)."""
+    if tokenizer != "native":
         pytest.skip("once")
     from loaders.upload import sandbox
+
+    # the child's interpreter, flags and import path find the extension
+    probe = subprocess.run([sys.executable, "-I", "-S", "-c", "import os, sys; sys.path += os.environ["
+                            "'PYTHONPATH'].split(os.pathsep); import xlsx_scan"],
+                           env={"PYTHONPATH": sandbox._site_paths()}, capture_output=True)
+    assert probe.returncode == 0, probe.stderr
 
     rows = [["2023", f"地区{i % 40}", "援助资金", i / 7, "亿元", None, f"备注 {i}"] for i in range(6000)]
     data = uf.openpyxl_book(rows)

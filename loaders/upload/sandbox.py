@@ -39,7 +39,6 @@ def read_in_child(data: bytes, suffix: str, memory_mb: float | None = None, time
     cmd = [sys.executable, "-I", "-S", "-c", code, __file__, suffix, str(int(memory_mb)), str(int(timeout) + 1)]
     env = {k: v for k, v in os.environ.items() if k in ("PATH", "LANG", "LC_ALL", "TMPDIR", "HOME")}
     env["PYTHONPATH"] = _site_paths()
-    env["OPENBLAS_NUM_THREADS"] = "1"   # the reader's numpy does no linear algebra: no BLAS threads (~0.03 s CPU)
     try:
         proc = subprocess.run(cmd, input=data, capture_output=True, timeout=timeout, env=env,
                               cwd=os.path.dirname(os.path.abspath(__file__)))
@@ -124,7 +123,8 @@ class CellView:
 
 
 def _site_paths() -> str:
-    """The parent's import path for third-party packages (python-calamine), without the user's site hooks."""
+    """The parent's import path for third-party packages (python-calamine, xlsx_scan), without the user's site
+    hooks."""
     return os.pathsep.join(p for p in sys.path if p and ("site-packages" in p or "dist-packages" in p))
 
 

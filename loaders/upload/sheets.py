@@ -1,5 +1,5 @@
-"""Raw cells of an uploaded file, sparse: standard library only, so the sandboxed child starts fast (numpy is
-imported only for sheets big enough to pay for it: see _bulk_cells).
+"""Raw cells of an uploaded file, sparse: standard library only (and the small C tokenizer native/xlsx_scan, see
+_bulk_cells), so the sandboxed child starts fast.
 
 Why our own .xlsx reader: a workbook declares its grid (<dimension ref="A1:XFD1048576"/>) and a single stray
 cell at the last address makes a dense reader allocate 17 billion cells. This one streams the sheet XML and keeps
@@ -19,6 +19,11 @@ import zipfile
 from array import array
 from itertools import compress
 from xml.etree import ElementTree as ET
+
+try:   # the C tokenizer (native/xlsx_scan), built from requirements.txt: see _bulk_cells
+    import xlsx_scan as _native
+except ImportError:  # pragma: no cover - the regex path reads every sheet without it
+    _native = None
 
 MAX_CELLS = 1_000_000          # non-empty cells in the whole file
 MAX_UNZIPPED = 400 * 1024 ** 2  # declared size of all parts together (a zip bomb declares far more)
@@ -574,6 +579,15 @@ _ATTR_NAME = re.compile(r'([A-Za-z_][A-Za-z0-9_.:-]*)=')
 _F_ATTRS = re.compile(r"<f([^<>]*?)/?>")
 
 
+def _plain_bytes(chunk: bytes) -> bool:
+    """No control characters (CR included: line ends are the parser's), U+FFFE/F, CDATA ends or second sheetData
+    (xlsx_scan.plain_bytes does the same in one pass)."""
+    if _native is not None:
+        return _native.plain_bytes(chunk)
+    return not (chunk.translate(None, _NOT_XML_BYTES) or b"\xef\xbf\xbe" in chunk or b"\xef\xbf\xbf" in chunk
+                or b"]]>" in chunk or b"sheetData" in chunk)
+
+
 def _xml_char(code: int) -> bool:
     return code in (9, 10, 13) or 0x20 <= code <= 0xD7FF or 0xE000 <= code <= 0xFFFD or 0x10000 <= code <= 0x10FFFF
 
@@ -696,10 +710,9 @@ class _FastSheet:
             raise _NotPlain
 
     def _chunk(self, chunk: bytes) -> None:
-        if (chunk.translate(None, _NOT_XML_BYTES) or b"\xef\xbf\xbe" in chunk or b"\xef\xbf\xbf" in chunk
-                or b"]]>" in chunk or b"sheetData" in chunk):  # control characters, U+FFFE/F, CDATA ends, a second sheetData
+        if not _plain_bytes(chunk):
             raise _NotPlain
-        if _NUMPY_MIN <= len(chunk) <= _NUMPY_MAX and _bulk_cells(self, chunk):   # the same cells by byte arithmetic
+        if _bulk_cells(self, chunk):   # the same cells, tokenized in C
             return
         parts = _TOKEN.split(chunk)
         between = b"\0".join(parts[0::4])
@@ -770,116 +783,47 @@ class _FastSheet:
         return -2 if no_value else -1
 
 
-# --- the plain form in bulk: numpy over a chunk's bytes instead of Python objects per cell piece -------------
+# --- the plain form in bulk: the cells tokenized in C (native/xlsx_scan) instead of Python objects per piece -----
 #
-# The same tokens as _chunk's _TOKEN.split, found by byte comparisons over the whole chunk. Every '<c r="' starts
-# a cell and its address is read arithmetically from the 11 bytes after it (1-3 capitals, 1-7 digits not starting
-# with 0, a quote). A cell's rest runs from the quote to the next '<c ', '<row' or '</row' (or the chunk's end);
-# _code converts each distinct rest once and accepts it only if it is one whole plain cell (_CELL), and such a
-# rest holds no '</c>' but its last, so it is exactly the rest _TOKEN finds. What lies between the cells goes
-# through the same check (_between). Whatever else (an address out of shape or range, a rest _code refuses) sends
-# the chunk to the regex path, which gives the answer: the two paths differ only in speed.
-# Only for chunks of some size: importing numpy costs ~0.1 s.
+# The same tokens as _chunk's _TOKEN.split, found by xlsx_scan.scan in one pass over the chunk's bytes. Every
+# '<c r="' starts a cell and its address is read from the bytes after it (1-3 capitals, 1-7 digits not starting
+# with 0, a quote, within MAX_COL and MAX_ROW). A cell's rest runs from the quote to the next '<c ', '<row' or
+# '</row' (or the chunk's end); _code converts each distinct rest once and accepts it only if it is one whole plain
+# cell (_CELL), and such a rest holds no '</c>' but its last, so it is exactly the rest _TOKEN finds. What lies
+# between the cells goes through the same check (_between). Whatever else (an address out of shape or range, a
+# rest _code refuses) sends the chunk to the regex path, which gives the answer: the two paths differ only in
+# speed. The C code decides nothing: it finds tokens and groups equal rests; every judgement stays here.
+# Without the extension (not built), every chunk takes the regex path.
 
-_NUMPY_MIN = 256 * 1024   # smaller chunks (and sheets): the regex path
-_NUMPY_MAX = 12 * 1024 ** 2   # chunks are ~4-8 MB; a bigger one (one huge row): the regex path, arrays bounded
-_REST_WIDTH = 128         # longer cell rests are read one at a time
-_np = _MIX = _KEEP = None
+_NATIVE_MAX = 12 * 1024 ** 2   # chunks are ~4-8 MB; a bigger one (one huge row): the regex path, memory bounded
 
 
-def _numpy():
-    global _np, _MIX, _KEEP
-    if _np is None:
-        try:
-            import numpy
-        except ImportError:  # pragma: no cover - numpy is a dependency; the regex path reads without it
-            numpy = False
-        else:   # odd multipliers of a hash over 8-byte words (wrapping uint64 arithmetic); _KEEP[k]: k bytes of 8s
-            _MIX = numpy.arange(1, 2 * _REST_WIDTH // 8, 2, dtype=numpy.uint64) * numpy.uint64(0x9E3779B97F4A7C15)
-            k = numpy.arange(_REST_WIDTH + 1)
-            _KEEP = ((k[None, :-1] < k[:, None]) * numpy.uint8(255)).astype(numpy.uint8).view(numpy.uint64)
-        _np = numpy
-    return _np
-
-
-def _memo(fs: _FastSheet, rest: bytes) -> int:
-    code = fs.codes.get(rest)
-    if code is None:
-        code = fs.codes[rest] = fs._code(rest)
-    return code
-
-
-def _bulk_cells(fs: _FastSheet, chunk: bytes) -> bool:
-    """fs._chunk(chunk) by byte arithmetic; False: leave the chunk to the regex path."""
-    np = _numpy()
-    if not np:
+def _bulk_cells(fs: _FastSheet, chunk: bytes, weak_hash: bool = False) -> bool:
+    """fs._chunk(chunk) with the tokens found in C; False: leave the chunk to the regex path."""
+    if _native is None or len(chunk) > _NATIVE_MAX:
         return False
-    n = len(chunk)
-    b = np.frombuffer(chunk + b"\0" * (_REST_WIDTH + 16), np.uint8)   # windows past the end read zeros
-    lt = np.flatnonzero(b[:n] == 60)                                  # every '<', then the bytes after each
-    b1, b2, b3 = b[lt + 1], b[lt + 2], b[lt + 3]
-    cell = (b1 == 99) & (b2 == 32)                                    # '<c '
-    starts = lt[cell]
-    tags = lt[cell | ((b1 == 114) & (b2 == 111) & (b3 == 119)) | ((b1 == 47) & (b2 == 114) & (b3 == 111))]
-    # (the tags a rest ends at: '<c ', '<row', '</ro')
-    if not len(starts) or not (b[starts[:, None] + np.arange(3, 6)] == np.frombuffer(b'r="', np.uint8)).all():
+    found = _native.scan(chunk, MAX_ROW, MAX_COL, weak_hash)
+    if found is None:
         return False
-    w = np.lib.stride_tricks.sliding_window_view(b, 11)[starts + 6]
-    k = np.arange(11, dtype=np.int8)
-    nl = ((w >= 65) & (w <= 90)).argmin(1).astype(np.int8)           # capitals up to the first other byte
-    nd = (((w >= 48) & (w <= 57)) | (k < nl[:, None])).argmin(1).astype(np.int8) - nl   # then digits
-    at = np.arange(len(w))
-    if not ((nl >= 1) & (nl <= 3) & (nd >= 1) & (nd <= 7) & (w[at, nl] != 48) & (w[at, nl + nd] == 34)).all():
-        return False
-    w = w.astype(np.int32)
-    col = np.zeros(len(w), np.int32)
-    for j in range(3):
-        col = np.where(j < nl, col * 26 + w[:, j] - 64, col)
-    row = np.zeros(len(w), np.int32)
-    for j in range(1, 10):
-        row = np.where((j >= nl) & (j < nl + nd), row * 10 + w[:, j] - 48, row)
-    if col.max() > MAX_COL or row.max() > MAX_ROW:
-        return False
-    rest_at = starts + 7 + nl + nd
-    end = np.append(tags, n)[np.searchsorted(tags, starts) + 1]       # the next cell or row tag
-    lo, hi = np.append(0, end), np.append(starts, n)                  # between the cells: the non-empty pieces
-    some = np.flatnonzero(hi > lo)                                    # joined by \0 as in _chunk
-    fs._between(b"\0".join([chunk[x:y] for x, y in zip(lo[some].tolist(), hi[some].tolist())]))
-    # each distinct rest converted once (by _code, memo shared with _chunk): rests of up to _REST_WIDTH bytes are
-    # grouped in numpy (zero-padded, the chunk has no \0; a hash finds the groups, a byte compare confirms them),
-    # longer ones are taken one by one
-    size = end - rest_at
-    short = size <= _REST_WIDTH
-    width = -(-int(min(size.max(), _REST_WIDTH)) // 8) * 8
-    words = np.lib.stride_tricks.sliding_window_view(b, width)[rest_at[short]].view(np.uint64)
-    words &= _KEEP[size[short], :width // 8]                          # the bytes past each rest set to 0
-    key = (words * _MIX[:width // 8]).sum(1, dtype=np.uint64)
-    _, first, group = np.unique(key, return_index=True, return_inverse=True)
-    group = group.reshape(-1)
-    if not (words == words[first[group]]).all():
-        return False   # two rests with one hash
-    code = np.empty(len(starts), np.int64)
-    order = np.argsort(first)                                         # first seen first, as in _chunk
-    at = np.flatnonzero(short)[first[order]]
-    codes = fs.codes
+    between, rests, cells = found
+    fs._between(between)
+    codes = fs.codes   # each distinct rest converted once, first seen first (as in _chunk), memo shared with _chunk
     try:
-        group_code = [_memo(fs, chunk[x:y]) for x, y in zip(rest_at[at].tolist(), end[at].tolist())]
-        code[short] = np.array(group_code, np.int64)[np.argsort(order)][group]
-        for i in np.flatnonzero(~short).tolist():
-            code[i] = _memo(fs, chunk[rest_at[i]:end[i]])
+        for rest in rests:
+            if rest not in codes:
+                codes[rest] = fs._code(rest)
     except _NotPlain:
         return False
     if len(codes) > MAX_CELLS + _MEMO_SLACK:
         raise _NotPlain
+    rows, cols, idx, no_value = _native.assemble(cells, array("i", map(codes.__getitem__, rests)))
     sheet = fs.sheet
-    for r, c in zip(row[code == -2].tolist(), col[code == -2].tolist()):   # formulas without a value
-        sheet.formula_no_value.append([r - 1, c - 1])
-    keep = code >= 0                                                  # -1: nothing in the cell
-    if len(sheet.rows) + int(keep.sum()) > fs.room:
+    if len(sheet.rows) + len(rows) // 4 > fs.room:
         raise _NotPlain
-    sheet.rows.frombytes(row[keep].astype(np.intc).tobytes())
-    sheet.cols.frombytes((col[keep] - 1).astype(np.intc).tobytes())
-    sheet.idx.frombytes(code[keep].astype(np.intc).tobytes())
+    sheet.formula_no_value.extend(no_value)
+    sheet.rows.frombytes(rows)
+    sheet.cols.frombytes(cols)
+    sheet.idx.frombytes(idx)
     return True
 
 
