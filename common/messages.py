@@ -120,6 +120,14 @@ MESSAGES: dict[str, tuple[str, str]] = {  # key -> (中文, English)
     "unreviewed_caption": ("斜线或空心标记：含未经人工审核的自动提取数据（可在侧栏隐藏）。",
                            "Hatched bars or open markers include extracted figures nobody has reviewed yet "
                            "(hide them in the sidebar)."),
+    # a headline card (page and deck) whose value, or the value it is compared with, counts unreviewed figures
+    "card_unreviewed": ("含{n}条未审核数据", "Includes {n} unreviewed figure(s)"),
+    "card_prev_unreviewed": ("对比值（{p}）含{n}条未审核数据", "{p} value includes {n} unreviewed figure(s)"),
+    "card_unreviewed_help": ("该数值含未经人工审核的自动提取数据：可在“审核”页确认，或在侧栏隐藏。",
+                             "This value includes extracted figures nobody has reviewed yet: confirm them on the "
+                             "Review page, or hide them in the sidebar."),
+    "deck_unreviewed": ("注意：本页数值含{n}条未经人工审核的自动提取数据。",
+                        "Note: the values on this slide include {n} extracted figure(s) nobody has reviewed yet."),
     "funding_by_period": ("各时期援助资金（按地区）", "Aid funding by period and region"),
     "stated_changes": ("时期间变化", "Changes between periods"),
     "stated_ratio": ("规划所述：{p}是{ref}的{text}；按合计计算为{calc}。",

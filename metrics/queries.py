@@ -390,7 +390,8 @@ def _union_years(values) -> list[int]:
 def totals(con, metric_id: str, periods: list[str] | None = None, _cells: tuple | None = None,
            _periods: pd.DataFrame | None = None, ids: bool = False) -> pd.DataFrame:
     """Per five-year period: the all-counterpart total (basis stated), else the sum over recipient regions (basis
-    sum), else missing; each with its years covered (a period's years' sum is never shown as the whole period).
+    sum), else missing; each with its years covered (a period's years' sum is never shown as the whole period) and
+    how many of the figures behind it nobody has reviewed yet (n_unreviewed, from the cells: 0 when they are hidden).
     _cells: (total cells, recipient cells) and _periods (five_year_periods) already read for several metrics
     (headline_cards reads them once). ids: the figure ids behind each total (figure_ids; empty without, and when
     _cells were read without them)."""
@@ -412,7 +413,7 @@ def totals(con, metric_id: str, periods: list[str] | None = None, _cells: tuple 
             s = stated.loc[p.period]
             rows.append(dict(period=p.period, value_base=s.value_base, qualifier=s.qualifier,
                              number_text=s.number_text, basis="stated", n_parts=1,
-                             figure_ids=s.get("figure_ids", ""),
+                             figure_ids=s.get("figure_ids", ""), n_unreviewed=_count(s.n_unreviewed),
                              time_basis=s.basis, years_covered=s.years_covered,
                              n_years_covered=int(s.n_years_covered), complete=bool(s.complete)))
         else:
@@ -422,22 +423,29 @@ def totals(con, metric_id: str, periods: list[str] | None = None, _cells: tuple 
                 rows.append(dict(period=p.period, value_base=float(sub["value_base"].sum()),
                                  qualifier=ranking.sum_qualifier(sub["qualifier"]), number_text=None, basis="sum",
                                  n_parts=len(sub), figure_ids=",".join(sub.get("figure_ids", [])),
+                                 n_unreviewed=_count(sub["n_unreviewed"].sum()),
                                  time_basis="stated" if (sub["basis"] == "stated").all() else "sum_of_years",
                                  years_covered=",".join(map(str, yrs)), n_years_covered=len(yrs),
                                  complete=bool(sub["complete"].all())))
             else:
                 rows.append(dict(period=p.period, value_base=None, qualifier=None, number_text=None,
-                                 basis="missing", n_parts=0, figure_ids="", time_basis=None, years_covered="",
+                                 basis="missing", n_parts=0, figure_ids="", n_unreviewed=0, time_basis=None, years_covered="",
                                  n_years_covered=0, complete=False))
         rows[-1].update(period_zh=p.label_zh, period_en=p.label_en, period_sort=p.sort, n_years=p.n_years,
                         years_in_period=p.n_years)
     out = pd.DataFrame(rows, columns=["period", "value_base", "qualifier", "number_text", "basis", "n_parts",
-                                      "figure_ids", "time_basis", "years_covered", "n_years_covered", "complete",
+                                      "figure_ids", "n_unreviewed", "time_basis", "years_covered", "n_years_covered", "complete",
                                       "period_zh", "period_en", "period_sort", "n_years", "years_in_period"])
     out["metric_id"] = metric_id
     out["value_base"] = out["value_base"].astype("float64")
     out["complete"] = out["complete"].astype(bool)
+    out["n_unreviewed"] = out["n_unreviewed"].astype("int64")
     return out
+
+
+def _count(n) -> int:
+    """A count from the cells (a sum of counts comes as a float; none is 0)."""
+    return 0 if n is None or n != n else int(n)
 
 
 def _headline_inputs(con) -> tuple[tuple[pd.DataFrame, pd.DataFrame], pd.DataFrame, dict]:
@@ -457,7 +465,8 @@ def _headline_inputs(con) -> tuple[tuple[pd.DataFrame, pd.DataFrame], pd.DataFra
 
 def headline_cards(con, period: str) -> pd.DataFrame:
     """The headline metrics for one period, each with the previous period's value for comparison: one read of the
-    period cells for all of them (not two per metric), then totals() per metric in memory."""
+    period cells for all of them (not two per metric), then totals() per metric in memory. n_unreviewed and
+    prev_n_unreviewed count the figures nobody has reviewed yet behind each value (the cells carry them)."""
     rows = []
     both, per, infos = _headline_inputs(con)
     for metric_id in HEADLINE_METRICS:
@@ -486,6 +495,8 @@ def headline_cards(con, period: str) -> pd.DataFrame:
             prev_period=None if prev is None else prev["period"],
             prev_value_base=None if prev is None else prev["value_base"],
             prev_qualifier=None if prev is None else prev["qualifier"],
+            n_unreviewed=0 if cur is None else int(cur["n_unreviewed"]),
+            prev_n_unreviewed=0 if prev is None else int(prev["n_unreviewed"]),
         ))
     out = pd.DataFrame(rows)
     for c in ("value_base", "prev_value_base"):

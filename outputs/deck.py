@@ -31,6 +31,7 @@ TASKS_TOP = 15
 FOOTNOTE_NOTES = 5
 FONT_EA = "Microsoft YaHei"
 # Okabe–Ito, for series without a colour of their own (metrics, tasks)
+UNREVIEWED_MARK, UNREVIEWED_COLOR = "⚠ ", "#B35900"  # a headline card's mark (the page: an orange badge)
 PALETTE = ("#0072B2", "#E69F00", "#009E73", "#D55E00", "#CC79A7", "#56B4E9", "#F0E442", "#999999")
 
 @dataclass
@@ -54,9 +55,11 @@ class ViewChart:
     series: list[Series] = field(default_factory=list)
     unit_label: str = ""
     number_format: str = "General"
-    cards: list[dict] = field(default_factory=list)        # headline cards: name, value, change, arrow, basis
+    cards: list[dict] = field(default_factory=list)        # headline cards: name, value, change, arrow, basis,
+    #                                                        unreviewed (the card's mark, "" when all reviewed)
     sources: list[str] = field(default_factory=list)      # plan titles / uploaded files the figures came from
     notes: list[str] = field(default_factory=list)        # qualifiers, sums, unknown filter values
+    n_unreviewed: int = 0                                  # figures behind the slide's values nobody has reviewed
     chartable: bool = True
     url: str = ""
 
@@ -79,6 +82,8 @@ class ViewChart:
             titles = text("deck_source_sep", self.lang).join(text("deck_source_title", self.lang, title=s)
                                                              for s in self.sources)
             lines.append(text("deck_source", self.lang, titles=titles))
+        if self.n_unreviewed:  # its own line, never folded into "… more notes"
+            lines.append(text("deck_unreviewed", self.lang, n=self.n_unreviewed))
         shown = self.notes[:FOOTNOTE_NOTES]  # the footnote box holds about six lines
         lines.extend(shown)
         if len(self.notes) > len(shown):
@@ -172,6 +177,15 @@ def _cells(con: duckdb.DuckDBPyConnection, df: pd.DataFrame, key: str, decimals:
     return values, sources, notes
 
 
+def _unreviewed(df: pd.DataFrame) -> int:
+    """How many figures nobody has reviewed yet lie behind the cells a slide shows (every cell with a value is
+    drawn, folded into "N other regions" or not), as the charts' hatching counts them."""
+    if "n_unreviewed" not in df.columns or df.empty:
+        return 0
+    shown = df[df["value_base"].notna()]
+    return int(shown["n_unreviewed"].fillna(0).sum())
+
+
 def _period_labels(con: duckdb.DuckDBPyConnection, periods: list[str], lang: str) -> list[str]:
     if lang == "zh":
         return list(periods)
@@ -222,6 +236,7 @@ def _by_region(con: duckdb.DuckDBPyConnection, view: Mapping[str, Any], lang: st
     values, chart.sources, notes = _cells(con, df, "region_id", int(m["decimals"]), scale, unit, lang,
                                           lambda r: r[region_col], (m["display_unit_zh"], m["display_unit_en"]))
     chart.notes.extend(notes)
+    chart.n_unreviewed = _unreviewed(df)
     ps = _ordered_periods(con, periods, df)
     kept, rest = ranking.split_top(df, None if _shows_all(params) else top)
     for r in ranking.fold(df, rest).to_dict("records"):
@@ -275,6 +290,7 @@ def _region_metrics(con: duckdb.DuckDBPyConnection, view: Mapping[str, Any], lan
                                           lambda r: mnames[r["metric_id"]],
                                           (first["display_unit_zh"], first["display_unit_en"]))
     chart.notes.extend(notes)
+    chart.n_unreviewed = _unreviewed(df)
     ps = _ordered_periods(con, periods, df)
     chart.categories = _period_labels(con, ps, lang)
     drawn = [mid for mid in same["metric_id"] if mid in set(df["metric_id"])]
@@ -329,7 +345,11 @@ def _headline(con: duckdb.DuckDBPyConnection, view: Mapping[str, Any], lang: str
     chart.unit_label = ""
     cards = queries.headline_cards(con, period)
     for r in cards.to_dict("records"):
-        card = dict(name=r[f"metric_{lang}"], value="—", change="", arrow="off", basis="")
+        card = dict(name=r[f"metric_{lang}"], value="—", change="", arrow="off", basis="", unreviewed="")
+        marks = []
+        if r["n_unreviewed"]:
+            marks.append(text("card_unreviewed", lang, n=r["n_unreviewed"]))
+            chart.n_unreviewed += int(r["n_unreviewed"])
         if r["basis"] != "missing":
             card["value"] = fmt.with_unit(r["value_base"], r["qualifier"], r["display_unit_zh"], r["display_unit_en"],
                                           r["decimals"], lang)
@@ -341,6 +361,11 @@ def _headline(con: duckdb.DuckDBPyConnection, view: Mapping[str, Any], lang: str
                 card["change"] = f"{text('vs_prev', lang, p=short.get(r['prev_period'], r['prev_period']))} " \
                                  f"{fmt.ratio(change, lang)}"
                 card["arrow"] = fmt.direction(change)
+                if r["prev_n_unreviewed"]:  # the change is only as reviewed as both its values
+                    marks.append(text("card_prev_unreviewed", lang, n=r["prev_n_unreviewed"],
+                                      p=short.get(r["prev_period"], r["prev_period"])))
+                    chart.n_unreviewed += int(r["prev_n_unreviewed"])
+        card["unreviewed"] = "\n".join(marks)
         chart.cards.append(card)
     chart.notes.insert(0, text("deck_period", lang, period=labels.get(period, period)))
     chart.notes.append(text("source_plans", lang))
@@ -531,6 +556,9 @@ def _cards(slide, chart: ViewChart, top, height, W) -> None:
             color = {"up": "#1B7F3B", "down": "#B3261E"}.get(card["arrow"], "#555555")
             _text(slide, left + Inches(0.15), top + int(height * 0.58), w - Inches(0.3), Inches(0.9),
                   arrows[card["arrow"]] + card["change"], 16, color=color)
+        if card.get("unreviewed"):  # the page's orange mark: nobody has reviewed some figures behind this value
+            _text(slide, left + Inches(0.15), top + int(height * 0.72), w - Inches(0.3), Inches(0.6),
+                  UNREVIEWED_MARK + card["unreviewed"], 13, color=UNREVIEWED_COLOR)
         if card["basis"]:
             _text(slide, left + Inches(0.15), top + height - Inches(0.7), w - Inches(0.3), Inches(0.45),
                   card["basis"], 14, color="#555555", align=PP_ALIGN.LEFT)

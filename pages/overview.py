@@ -16,6 +16,7 @@ from ui.widgets import coverage_note, coverage_text, empty_state, source_name, t
 PAGE = param_prefix("overview")  # prefix of this page's filters in the URL and session state
 SPEC = catalogue_page("overview")  # its default metric: data/dictionaries/pages.csv
 STATED_SHOWN = 20  # the plans state a handful; a big upload could add thousands
+UNREVIEWED_ICON = ":material/rate_review:"  # a card's mark for figures nobody has reviewed yet
 
 
 VIEWS = ("period_view", "year_view")  # the funding chart's two views: message keys and ?overview_view=
@@ -55,17 +56,24 @@ def _headline(defaults: dict, per) -> None:
         name = r[f"metric_{lang()}"]
         value = fmt.with_unit(r["value_base"], r["qualifier"], r["display_unit_zh"], r["display_unit_en"],
                               r["decimals"], lang())
-        delta, arrow = None, "off"
+        delta, arrow, unreviewed = None, "off", []
+        if r["n_unreviewed"]:
+            unreviewed.append(t("card_unreviewed", n=r["n_unreviewed"]))
         if r["basis"] != "missing" and r["prev_value_base"] == r["prev_value_base"] and r["prev_value_base"] \
                 and r["complete"] and r["prev_complete"]:  # a partial period is not compared with a whole one
             change = r["value_base"] / r["prev_value_base"]
             delta = f"{t('vs_prev', p=short.get(r['prev_period'], r['prev_period']))} {fmt.ratio(change, lang())}"
             arrow = fmt.direction(change)  # 0.88x is a decrease: the arrow points down
+            if r["prev_n_unreviewed"]:  # the change is only as reviewed as both its values
+                unreviewed.append(t("card_prev_unreviewed", n=r["prev_n_unreviewed"],
+                                    p=short.get(r["prev_period"], r["prev_period"])))
         basis = {"stated": t("stated_total"), "sum": t("sum_of_regions", n=r["n_parts"])}.get(r["basis"], "")
         cover = coverage_text(r)
         if cover:
             basis = f"{basis} · {cover}"
         c.metric(name, value, delta=delta, delta_color="off", delta_arrow=arrow, help=basis or None)
+        if unreviewed:  # as the charts hatch such bars: nobody has checked these figures yet (0 when hidden)
+            c.badge(" · ".join(unreviewed), icon=UNREVIEWED_ICON, color="orange", help=t("card_unreviewed_help"))
         if basis:
             c.caption(basis)
         if r["basis"] == "missing":
