@@ -45,7 +45,9 @@ def _headline_per_metric(con, period: str) -> pd.DataFrame:
             n_parts=0 if cur is None else cur["n_parts"],
             prev_period=None if prev is None else prev["period"],
             prev_value_base=None if prev is None else prev["value_base"],
-            prev_qualifier=None if prev is None else prev["qualifier"]))
+            prev_qualifier=None if prev is None else prev["qualifier"],
+            n_unreviewed=0 if cur is None else int(cur["n_unreviewed"]),
+            prev_n_unreviewed=0 if prev is None else int(prev["n_unreviewed"])))
     out = pd.DataFrame(rows)
     for c in ("value_base", "prev_value_base"):
         out[c] = out[c].astype("float64")
