@@ -30,6 +30,14 @@ SIDECAR = {"plan_id": PLAN_ID, "title": "上海援疆工作简报（2023年第4�
            "default_region": "xinjiang_kashgar", "actors": ["shanghai"], "date": "2023-12-20",
            "issuer": "测试用简报（为审核测试而写）", "review": "pending"}
 REVIEWED_PLAN = "sh-13th-fyp"  # an existing plan: no "review" key, its figures count as reviewed
+# two more pending documents (written for the tests, as the bulletin): whole-period totals of 十四五 and 十五五, so a
+# 十五五 headline card is compared with a 十四五 value that is itself unreviewed
+PERIOD_DOCS = {
+    "sh-kashgar-14th-test": ("十四五", "work_report", "上海援疆“十四五”总结（测试用）",
+                             "“十四五”期间，上海累计安排援疆资金200亿元，实施援建项目800个。"),
+    "sh-kashgar-15th-test": ("十五五", "five_year_plan", "上海援疆“十五五”规划（测试用）",
+                             "“十五五”期间，上海安排援疆资金300亿元，实施援建项目1000个。"),
+}
 
 
 def write_plans(folder: Path) -> Path:
@@ -38,6 +46,15 @@ def write_plans(folder: Path) -> Path:
     (folder / f"{PLAN_ID}.json").write_text(json.dumps(SIDECAR, ensure_ascii=False, indent=2), encoding="utf-8")
     for suffix in (".txt", ".json"):
         shutil.copyfile(PLANS / f"{REVIEWED_PLAN}{suffix}", folder / f"{REVIEWED_PLAN}{suffix}")
+    return folder
+
+
+def write_period_docs(folder: Path) -> Path:
+    """PERIOD_DOCS as pending documents in a plans folder (beside write_plans' bulletin)."""
+    for pid, (period, kind, title, sentence) in PERIOD_DOCS.items():
+        (folder / f"{pid}.txt").write_text(f"{title}\n\n{sentence}\n", encoding="utf-8")
+        meta = {**SIDECAR, "plan_id": pid, "title": title, "kind": kind, "period": period}
+        (folder / f"{pid}.json").write_text(json.dumps(meta, ensure_ascii=False), encoding="utf-8")
     return folder
 
 

@@ -501,3 +501,46 @@ def test_many_regions_fold_into_one_bar_that_drills_down(many_regions_server, br
         page.screenshot(path=str(SHOTS / f"many_regions_{lang[:2]}_drill.png"))
     finally:
         ctx.close()
+
+
+# --- headline cards built from figures nobody has reviewed yet: the mark, and the slide still fits ----------------
+
+@pytest.fixture(scope="module")
+def pending_server(tmp_path_factory):
+    """A server on the pending bulletin, the 十三五 plan and the two pending whole-period documents."""
+    from review_helpers import write_period_docs, write_plans
+
+    from loaders.build import build
+
+    tmp = tmp_path_factory.mktemp("pending")
+    plans = write_period_docs(write_plans(tmp / "plans"))
+    db = tmp / "pending.duckdb"
+    build(db, plans)
+    yield from _serve(db, tmp_path_factory)
+
+
+@pytest.mark.parametrize("present", [False, True], ids=["page", "present"])
+@pytest.mark.parametrize("lang", ["zh", "en"])
+@pytest.mark.parametrize("period,marked", [("十四五", 3), ("十五五", 2)])
+def test_unreviewed_card_marks_at_1280(pending_server, browser, lang, present, period, marked):
+    """The cards of a period with unreviewed figures carry the orange mark, uncut, and presentation mode still
+    fits one 1280x720 slide (十五五's marks are the longest: the value and the one it is compared with)."""
+    from common.messages import text
+
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    query = f"overview_period={period}&lang={lang}" + ("&present=1" if present else "")
+    ctx, page = open_page(browser, f"{pending_server}/overview?{query}", "zh-CN" if lang == "zh" else "en-US")
+    try:
+        page.screenshot(path=str(SHOTS / f"unreviewed_cards_{lang}_{period}{'_present' if present else ''}.png"))
+        assert not error_texts(page)
+        word = text("card_unreviewed", lang, n=1)
+        badges = [b for b in page.get_by_text(word).all() if b.is_visible()]
+        assert len(badges) == marked, [b.inner_text() for b in badges]
+        for b in badges:  # inside the viewport and not clipped
+            box = b.bounding_box()
+            assert box and box["y"] + box["height"] <= 720 and box["x"] + box["width"] <= 1280, box
+            assert b.evaluate("e => e.scrollWidth <= e.clientWidth + 1"), b.inner_text()
+        if present:
+            assert main_height(page) <= 720 + PRESENT_SLACK
+    finally:
+        ctx.close()

@@ -2,13 +2,12 @@
 document's), as the charts do; the mark goes once the figures are confirmed, and while the reader hides them."""
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import pg_server as pg
 import pytest
 from pptx import Presentation
-from review_helpers import PLAN_ID, SIDECAR, write_plans
+from review_helpers import PERIOD_DOCS, PLAN_ID, write_period_docs, write_plans
 from streamlit.testing.v1 import AppTest
 
 from common.messages import text
@@ -20,25 +19,12 @@ from outputs.views import list_views, save_view
 from store import db
 
 ENGINES = ("duckdb", "postgres")  # every test with `store` runs on both stores
-# two more pending documents (written for these tests): whole-period totals of 十四五 and 十五五, so the 十五五 card
-# is compared with a 十四五 value that is itself unreviewed
-PERIOD_DOCS = {
-    "sh-kashgar-14th-test": ("十四五", "work_report", "上海援疆“十四五”总结（测试用）",
-                             "“十四五”期间，上海累计安排援疆资金200亿元，实施援建项目800个。"),
-    "sh-kashgar-15th-test": ("十五五", "five_year_plan", "上海援疆“十五五”规划（测试用）",
-                             "“十五五”期间，上海安排援疆资金300亿元，实施援建项目1000个。"),
-}
 CARDS_14 = {"aid_funding": 1, "aid_projects": 1, "agreement_amount": 0, "trained": 1}  # the bulletin's 2023 figures
 
 
 def _plans(tmp: Path, with_periods: bool) -> Path:
     plans = write_plans(tmp / "plans")  # the pending 2023 bulletin and the (reviewed) 十三五 plan
-    if with_periods:
-        for pid, (period, kind, title, sentence) in PERIOD_DOCS.items():
-            (plans / f"{pid}.txt").write_text(f"{title}\n\n{sentence}\n", encoding="utf-8")
-            meta = {**SIDECAR, "plan_id": pid, "title": title, "kind": kind, "period": period}
-            (plans / f"{pid}.json").write_text(json.dumps(meta, ensure_ascii=False), encoding="utf-8")
-    return plans
+    return write_period_docs(plans) if with_periods else plans
 
 
 @pytest.fixture

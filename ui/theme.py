@@ -22,6 +22,8 @@ def apply() -> None:
     [data-testid="stMetricDelta"] * {{ white-space: normal !important; overflow: visible !important;
         text-overflow: clip !important; }}
     [data-testid="stMetricDelta"] {{ height: auto !important; }}
+    /* a card's unreviewed mark (st.badge) wraps too: it is a sentence, cut it and it says nothing */
+    .stMarkdownBadge {{ white-space: normal !important; overflow: visible !important; text-overflow: clip !important; }}
     mark.aid-span {{ background: #ffe08a; padding: 0 .1em; font-weight: 600; }}
     span.aid-quote {{ background: #fff5cc; }}
     div.aid-context {{ line-height: 1.9; white-space: pre-wrap; border-left: 3px solid #ddd; padding-left: .8em; }}
