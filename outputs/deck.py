@@ -477,6 +477,28 @@ def _text(slide, left, top, width, height, text: str, size: int, bold: bool = Fa
     return box
 
 
+def _lines(slide, left, top, width, height, lines: list[tuple[str, int, str]], align=None):
+    """A text box of paragraphs, each (text, size, colour), anchored at its bottom edge."""
+    from pptx.dml.color import RGBColor
+    from pptx.enum.text import MSO_ANCHOR
+    from pptx.util import Pt
+
+    box = slide.shapes.add_textbox(left, top, width, height)
+    tf = box.text_frame
+    tf.word_wrap = True
+    tf.vertical_anchor = MSO_ANCHOR.BOTTOM
+    for i, (line, size, color) in enumerate(lines):
+        p = tf.paragraphs[0] if i == 0 else tf.add_paragraph()
+        if align is not None:
+            p.alignment = align
+        run = p.add_run()
+        run.text = line
+        run.font.size = Pt(size)
+        run.font.color.rgb = RGBColor.from_string(color.lstrip("#"))
+        _set_ea(run.font)
+    return box
+
+
 def _rgb(color: str | None):
     from pptx.dml.color import RGBColor
 
@@ -556,12 +578,15 @@ def _cards(slide, chart: ViewChart, top, height, W) -> None:
             color = {"up": "#1B7F3B", "down": "#B3261E"}.get(card["arrow"], "#555555")
             _text(slide, left + Inches(0.15), top + int(height * 0.58), w - Inches(0.3), Inches(0.9),
                   arrows[card["arrow"]] + card["change"], 16, color=color)
-        if card.get("unreviewed"):  # the page's orange mark: nobody has reviewed some figures behind this value
-            _text(slide, left + Inches(0.15), top + int(height * 0.72), w - Inches(0.3), Inches(0.6),
-                  UNREVIEWED_MARK + card["unreviewed"], 13, color=UNREVIEWED_COLOR)
-        if card["basis"]:
-            _text(slide, left + Inches(0.15), top + height - Inches(0.7), w - Inches(0.3), Inches(0.45),
-                  card["basis"], 14, color="#555555", align=PP_ALIGN.LEFT)
+        # the foot of the card: the unreviewed mark (the page's orange badge: nobody has reviewed some figures behind
+        # this value) above the basis, in one box anchored at the bottom, so a long mark grows upwards, never over it
+        lines = [(line, 12, UNREVIEWED_COLOR) for line in
+                 (UNREVIEWED_MARK + card["unreviewed"]).split("\n") if card.get("unreviewed")]
+        lines += [(card["basis"], 14, "#555555")] if card["basis"] else []
+        if lines:
+            foot_top = top + int(height * 0.68)
+            _lines(slide, left + Inches(0.15), foot_top, w - Inches(0.3), top + height - Inches(0.3) - foot_top,
+                   lines, align=PP_ALIGN.LEFT)
 
 
 def _chart_slide(prs, chart: ViewChart) -> None:
