@@ -4,6 +4,7 @@ from __future__ import annotations
 import sys
 
 from common.messages import text as text_of
+from metrics import queries
 from outputs.deck import build_deck
 from outputs.views import list_views
 from store import db
@@ -41,6 +42,8 @@ def cmd_deck(args) -> int:
             chosen = [by_id[i] for i in wanted]
         else:
             chosen = views.to_dict("records")
+        if args.hide_unreviewed:  # as the pages' switch: figures nobody has reviewed yet are left out
+            queries.hide_unreviewed(con)
         out = build_deck(con, chosen, args.out, title=args.title, lang=args.lang)
     finally:
         con.close()
@@ -55,4 +58,6 @@ def register(subparsers) -> None:
     p.add_argument("--views", default=None, help="comma-separated view ids, in slide order (default: all, deck order)")
     p.add_argument("--lang", choices=("zh", "en"), default="zh")
     p.add_argument("--title", default=None, help="title slide text")
+    p.add_argument("--hide-unreviewed", action="store_true",
+                   help="leave out figures nobody has reviewed yet (else slides that use them say so)")
     p.set_defaults(func=cmd_deck)

@@ -212,3 +212,33 @@ def test_deck_card_compared_with_an_unreviewed_value_says_so(store, tmp_path):
     mark = UNREVIEWED_MARK + text("card_unreviewed", n=1) + "\n" + text("card_prev_unreviewed", n=1, p="十四五")
     assert slide.count(mark) == 2  # aid funding and projects: 十五五 and 十四五 totals from pending documents
     assert text("deck_unreviewed", n=4) in slide  # two values and the two they are compared with
+
+
+def _slides(data: bytes) -> list[str]:
+    import io
+    return ["\n".join(s.text_frame.text for s in slide.shapes if s.has_text_frame)
+            for slide in list(Presentation(io.BytesIO(data)).slides)[1:]]
+
+
+def test_a_deck_built_while_they_are_hidden_leaves_them_out(store, tmp_path):
+    """The sidebar's deck download follows the reader's switch, and so does `python -m loaders deck
+    --hide-unreviewed`: no mark and no footnote line, the unreviewed values left out."""
+    import subprocess
+    import sys
+
+    from ui.views_panel import _deck_bytes
+
+    save_view(store, "总览 十四五", "overview", {"period": "十四五"})
+    shown, = _slides(_deck_bytes(str(store), db.snapshot_token(str(store)), "zh", False))
+    hidden, = _slides(_deck_bytes(str(store), db.snapshot_token(str(store)), "zh", True))
+    assert text("deck_unreviewed", n=3) in shown and "21.6亿元" in shown
+    assert UNREVIEWED_MARK not in hidden and "21.6亿元" not in hidden and "注意" not in hidden
+    root = Path(__file__).resolve().parent.parent
+    env = {**__import__("os").environ, "PYTHONPATH": str(root)}
+    for flag, marked in (([], True), (["--hide-unreviewed"], False)):
+        out = tmp_path / f"cli{len(flag)}.pptx"
+        r = subprocess.run([sys.executable, "-m", "loaders", "deck", "--db", str(store), "--out", str(out), *flag],
+                           cwd=root, capture_output=True, text=True, timeout=120, env=env)
+        assert r.returncode == 0, r.stderr
+        slide, = _slides(out.read_bytes())
+        assert (UNREVIEWED_MARK in slide) is marked and ("21.6亿元" in slide) is marked

@@ -18,11 +18,12 @@ from common import settings
 from common.messages import CodedError
 from common.pages import page as catalogue_page
 from common.pages import param_prefix
+from metrics import queries
 from outputs import views as mv
 from outputs.deck import build_deck
 from store import db
 from ui import access, charts, state
-from ui.data import _open_snapshot, connection, snapshot, unreviewed_count
+from ui.data import _cursor, connection, snapshot, unreviewed_count
 from ui.i18n import STRINGS, lang, t
 from ui.theme import presenting
 
@@ -184,9 +185,12 @@ def _exit() -> None:
 # --- deck download ---------------------------------------------------------------------------------
 
 @st.cache_data(max_entries=4, show_spinner=False)
-def _deck_bytes(path: str, token, language: str) -> bytes:
-    """The .pptx of every saved view in deck order; cached per database snapshot and language."""
-    con = _open_snapshot(path)
+def _deck_bytes(path: str, token, language: str, hide_unreviewed: bool = False) -> bytes:
+    """The .pptx of every saved view in deck order; cached per database snapshot, language and the reader's
+    hide-unreviewed switch (a deck downloaded while they are hidden leaves them out, as the pages do)."""
+    con = _cursor(path, token)  # a DuckDB snapshot's cursor, or a PostgreSQL session (a file-only open failed there)
+    if hide_unreviewed:
+        queries.hide_unreviewed(con)
     try:
         with tempfile.TemporaryDirectory() as tmp:
             out = build_deck(con, mv.list_views(con), Path(tmp) / "deck.pptx", lang=language)
@@ -198,7 +202,8 @@ def _deck_bytes(path: str, token, language: str) -> bytes:
 def _deck_button(n: int) -> None:
     path, token = snapshot()
     language = lang()
-    st.download_button(t("deck_download"), lambda: _deck_bytes(path, token, language),
+    hide = state.hide_unreviewed()
+    st.download_button(t("deck_download"), lambda: _deck_bytes(path, token, language, hide),
                        file_name=t("deck_file", d=f"{date.today():%Y%m%d}"),
                        mime="application/vnd.openxmlformats-officedocument.presentationml.presentation",
                        key="views_deck", disabled=n == 0, icon=":material/download:", width="stretch")
