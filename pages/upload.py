@@ -91,9 +91,9 @@ def _show_preview(pv) -> None:
         st.error(t("upload_duplicate", batch=pv.duplicate_of))
         return
     c1, c2, c3 = st.columns(3)
-    c1.metric(t("up_n_add"), n_add)
-    c2.metric(t("up_n_conflict"), n_conf)
-    c3.metric(t("up_n_same"), n_same)
+    c1.metric(t("up_n_add"), f"{n_add:,}")   # 100,000 rather than 100000
+    c2.metric(t("up_n_conflict"), f"{n_conf:,}")
+    c3.metric(t("up_n_same"), f"{n_same:,}")
     labelled = _labelled(pv.rows)
     status = pv.rows["status"].to_numpy()
     old = t("up_col_old")

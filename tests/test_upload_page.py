@@ -63,6 +63,16 @@ def test_bad_file_shows_error_table(db_file, tmp_path):
     assert not at.get("button") or "upload_commit" not in [b.key for b in at.button]
 
 
+def test_preview_counts_have_thousands_separators(db_file, tmp_path):
+    regions = ["新疆喀什", "西藏日喀则", "青海果洛", "云南四州市", "贵州遵义"]
+    metrics = [("援助资金", "亿元"), ("援建项目", "个"), ("培训人次", "人次"), ("投资额", "亿元"), ("企业数", "家"),
+               ("选派干部", "人"), ("活动场次", "场次"), ("住房套数", "套")]
+    rows = [[str(y), r, m, 1 + y % 7, u] for y in range(2001, 2031) for r in regions for m, u in metrics]
+    at = _upload(_open(), write_xlsx(tmp_path / "many.xlsx", rows))
+    assert not at.exception, [e.value for e in at.exception]
+    assert {m.label: m.value for m in at.metric}["新增"] == "1,200"
+
+
 def test_preview_commit_replace_and_undo(db_file, tmp_path):
     f = write_xlsx(tmp_path / "c.xlsx", [["十二五", "新疆喀什", "援助资金", 95, "亿元"],
                                          ["2023", "新疆喀什", "援助资金", 1, "亿元"]])
