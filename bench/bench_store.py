@@ -111,7 +111,17 @@ def pg_store(server_url: str, duck: Path, n: int, tmp: Path) -> str:
         finally:
             raw.close()
         csv.unlink()
+        _refresh_cells(url)
     return url
+
+
+def _refresh_cells(url: str) -> None:
+    """The aggregated cells a write would have kept (store/cells.py), as synthetic_database keeps them on DuckDB:
+    rows COPYed or grown in bypass the writes, and stale cells would send every page query to the live path."""
+    from store import cells, db
+
+    with db.write_transaction(url) as con:
+        cells.refresh(con)
 
 
 def grow_pg(url: str, n_target: int) -> int:
@@ -134,9 +144,10 @@ def grow_pg(url: str, n_target: int) -> int:
             have += take
             k += 1
         con.execute("ANALYZE")
-        return have
     finally:
         con.close()
+    _refresh_cells(url)
+    return have
 
 
 def _upload_file(tmp: Path, rep: int) -> tuple[bytes, str]:
@@ -184,7 +195,7 @@ def main(argv=None) -> int:
     args = ap.parse_args(argv)
 
     from metrics import queries
-    from store import db, engine
+    from store import cells, db, engine
 
     sizes = [int(s) for s in args.sizes.split(",")]
     server = None
@@ -203,6 +214,12 @@ def main(argv=None) -> int:
             t0 = time.perf_counter()
             duck = duck_store(n, tmp)
             url = pg_store(server_url, duck, n, tmp)
+            for target in (duck, url):   # the page queries read the kept cells on both engines, not the live path
+                con = db.open_read(target)
+                try:
+                    assert cells.current(con), f"stale cells in {target}"
+                finally:
+                    con.close()
             con = db.open_read(duck)
             total = con.execute("SELECT count(*) FROM figures").fetchone()[0]
             plan_fig = con.execute("SELECT plan_id, span_start, span_end FROM figures WHERE note IS DISTINCT FROM "

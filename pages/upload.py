@@ -11,6 +11,7 @@ from common import settings
 from common.messages import CodedError
 from common.safe_csv import to_csv_bytes, to_xlsx_bytes
 from loaders.upload import REPLACE, SKIP, UploadError, commit, history, prepare, template_bytes, undo
+from loaders.upload.store import HISTORY_COLUMNS, HISTORY_COLUMNS_EN
 from store import db
 from ui import access, frame
 from ui.data import connection
@@ -141,7 +142,10 @@ def _history() -> None:
     if hist.empty:
         st.caption(t("up_no_history"))
         return
-    st.dataframe(_text_table(hist), hide_index=True, key="upload_history")
+    labels = HISTORY_COLUMNS_EN if lang() == "en" else HISTORY_COLUMNS
+    counts = [labels[k] for k in ("n_rows", "n_added", "n_replaced", "n_current")]   # 100,000 rather than 100000
+    st.dataframe(_text_table(hist.assign(**{c: hist[c].map("{:,}".format) for c in counts})), hide_index=True,
+                 key="upload_history")
     batch_col, file_col, status_col = hist.columns[0], hist.columns[1], t("up_col_status")
     live = hist.loc[hist[status_col] == t("up_status_live"), batch_col].tolist()
     if not live:

@@ -71,6 +71,10 @@ def test_preview_counts_have_thousands_separators(db_file, tmp_path):
     at = _upload(_open(), write_xlsx(tmp_path / "many.xlsx", rows))
     assert not at.exception, [e.value for e in at.exception]
     assert {m.label: m.value for m in at.metric}["新增"] == "1,200"
+    at.button(key="upload_commit").click().run()
+    assert not at.exception, [e.value for e in at.exception]
+    history = _frame(at, "当前有效")
+    assert history.iloc[0][["行数", "新增", "替换", "当前有效"]].tolist() == ["1,200", "1,200", "0", "1,200"]
 
 
 def test_preview_commit_replace_and_undo(db_file, tmp_path):
@@ -89,7 +93,7 @@ def test_preview_commit_replace_and_undo(db_file, tmp_path):
     assert [v for v, _ in current(db_file, "十二五", "xinjiang_kashgar", "aid_funding")] == [9.5e9]
     assert scalar(db_file, "SELECT uploader FROM batches") == "赵六"
     hist = _frame(at, "状态")
-    assert hist.iloc[0]["状态"] == "有效" and hist.iloc[0]["替换"] == 1
+    assert hist.iloc[0]["状态"] == "有效" and hist.iloc[0]["替换"] == "1"
     # the file just imported is not reported as a duplicate next to the success message (issue 13)
     assert not any("已经作为批次 1 导入过" in e.value for e in at.error)
     assert any("刚刚已作为批次 1 导入" in i.value for i in at.info)
