@@ -32,7 +32,7 @@ MESSAGES: dict[str, tuple[str, str]] = {  # key -> (中文, English)
     "all": ("全部", "All"),
     "headline": ("核心指标", "Headline figures"),
     "stated_total": ("规划所述合计", "total stated in the plan"),
-    "sum_of_regions": ("{n}个地区之和", "sum of {n} regions"),
+    "sum_of_regions": ("{n}个地区之和", "sum of {n} region(s)"),
     "vs_prev": ("较{p}", "vs {p}"),
     "coverage": ("仅含{years}年，{total}年中的{n}年", "{years} only, {n} of {total} years"),
     "sum_of_years": ("{years}年各年之和", "sum of the years {years}"),
