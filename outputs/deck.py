@@ -457,13 +457,23 @@ def _set_ea(font, typeface: str = FONT_EA) -> None:
 
 def _text(slide, left, top, width, height, text: str, size: int, bold: bool = False,
           color: str | None = None, align=None):
+    """A text box, one paragraph per line of `text`, all in one size and colour."""
+    return _lines(slide, left, top, width, height, [(line, size, color) for line in text.split("\n")], align, bold)
+
+
+def _lines(slide, left, top, width, height, lines: list[tuple[str, int, str | None]], align=None,
+           bold: bool = False, bottom: bool = False):
+    """A text box of paragraphs, each (text, size, colour or None), anchored at its top (or its bottom edge)."""
     from pptx.dml.color import RGBColor
+    from pptx.enum.text import MSO_ANCHOR
     from pptx.util import Pt
 
     box = slide.shapes.add_textbox(left, top, width, height)
     tf = box.text_frame
     tf.word_wrap = True
-    for i, line in enumerate(text.split("\n")):
+    if bottom:
+        tf.vertical_anchor = MSO_ANCHOR.BOTTOM
+    for i, (line, size, color) in enumerate(lines):
         p = tf.paragraphs[0] if i == 0 else tf.add_paragraph()
         if align is not None:
             p.alignment = align
@@ -473,28 +483,6 @@ def _text(slide, left, top, width, height, text: str, size: int, bold: bool = Fa
         run.font.bold = bold
         if color:
             run.font.color.rgb = RGBColor.from_string(color.lstrip("#"))
-        _set_ea(run.font)
-    return box
-
-
-def _lines(slide, left, top, width, height, lines: list[tuple[str, int, str]], align=None):
-    """A text box of paragraphs, each (text, size, colour), anchored at its bottom edge."""
-    from pptx.dml.color import RGBColor
-    from pptx.enum.text import MSO_ANCHOR
-    from pptx.util import Pt
-
-    box = slide.shapes.add_textbox(left, top, width, height)
-    tf = box.text_frame
-    tf.word_wrap = True
-    tf.vertical_anchor = MSO_ANCHOR.BOTTOM
-    for i, (line, size, color) in enumerate(lines):
-        p = tf.paragraphs[0] if i == 0 else tf.add_paragraph()
-        if align is not None:
-            p.alignment = align
-        run = p.add_run()
-        run.text = line
-        run.font.size = Pt(size)
-        run.font.color.rgb = RGBColor.from_string(color.lstrip("#"))
         _set_ea(run.font)
     return box
 
@@ -586,7 +574,7 @@ def _cards(slide, chart: ViewChart, top, height, W) -> None:
         if lines:
             foot_top = top + int(height * 0.68)
             _lines(slide, left + Inches(0.15), foot_top, w - Inches(0.3), top + height - Inches(0.3) - foot_top,
-                   lines, align=PP_ALIGN.LEFT)
+                   lines, align=PP_ALIGN.LEFT, bottom=True)
 
 
 def _chart_slide(prs, chart: ViewChart) -> None:
