@@ -715,12 +715,62 @@ def figure_search(con, search: str | None = None, metrics: list[str] | None = No
     cols = ", ".join(f"m.{c}" if c.startswith(("display_unit", "decimals")) else f"f.{c}" for c in FIGURE_COLUMNS)
     order = "f.period_sort, f.region_sort, m.sort, f.figure_id"
     if limit is not None:  # a page: its ids first, then their wide columns (_figure_page)
+        if not search and not source_kind and cell_tables.current(con):
+            page = _figure_page_by_cells(con, cols, metrics, periods, regions, order, limit, offset)
+            if page is not None:
+                return page
         return _figure_page(con, cols, where, params, order, limit, offset).drop(columns=["n_total"])
     return _df(con, f"""
         SELECT {cols}
         FROM v_figures f JOIN metrics m USING (metric_id)
         WHERE 1=1 {where}
         ORDER BY {order}""", params)
+
+
+def _figure_page_by_cells(con, cols: str, metrics, periods, regions, order: str, limit: int,
+                          offset: int) -> pd.DataFrame | None:
+    """figure_search's page without sorting every figure: the stored cells, in the page order (a figure's period,
+    region and metric sort keys are its cell's), say which cells hold rows offset … offset+limit and how many rows
+    come before them; only those cells' figures are read and sorted. Cells whose sort keys tie are taken together
+    (their figures interleave by id). None (the caller sorts every figure) when the cells' counts do not match the
+    figures found, or the page lies past the end."""
+    params: list = []
+    where = _in("c.metric_id", metrics, params) + _in("c.period", periods, params) + _in("c.region_id", regions, params)
+    groups: list[list] = []   # [sort keys, figures, cell keys], in the page order
+    for metric_id, period, region_id, n, *sort in con.execute(f"""
+            SELECT c.metric_id, c.period, c.region_id, c.n_figures, p.sort, r.sort, m.sort
+            FROM cells c JOIN metrics m USING (metric_id) LEFT JOIN periods p USING (period)
+                 LEFT JOIN regions r USING (region_id)
+            WHERE c.scope = {_scope_sql(con)} AND c.n_figures > 0 {where}
+            ORDER BY p.sort, r.sort, m.sort""", params).fetchall():
+        if groups and groups[-1][0] == sort:
+            groups[-1][1] += int(n)
+            groups[-1][2].append((metric_id, period, region_id))
+        else:
+            groups.append([sort, int(n), [(metric_id, period, region_id)]])
+    offset = max(int(offset), 0)
+    start, before, in_page, keys = 0, None, 0, []
+    for _, n, cell_keys in groups:
+        if start >= offset + limit:
+            break
+        if start + n > offset:
+            before = start if before is None else before
+            in_page += n
+            keys.extend(cell_keys)
+        start += n
+    if not keys:
+        return None
+    clauses, key_params = [], []
+    for key in keys:
+        parts = []
+        for column, value in zip(("metric_id", "period", "region_id"), key):
+            parts.append(f"f.{column} IS NULL" if value is None else f"f.{column} = ?")
+            key_params += [] if value is None else [value]
+        clauses.append("(" + " AND ".join(parts) + ")")
+    page = _figure_page(con, cols, f"AND ({' OR '.join(clauses)})", key_params, order, limit, offset - before)
+    if not len(page) or int(page["n_total"].iloc[0]) != in_page:   # the cells miscount these figures
+        return None
+    return page.drop(columns=["n_total"])
 
 
 def figure_count(con, search: str | None = None, metrics: list[str] | None = None,

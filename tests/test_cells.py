@@ -8,6 +8,7 @@ from __future__ import annotations
 import shutil
 import tempfile
 from pathlib import Path
+from unittest import mock
 
 import duckdb
 import pandas as pd
@@ -93,6 +94,15 @@ def _pages(con) -> dict[str, pd.DataFrame]:
         q.figure_count(con), q.figure_count(con, metrics=["aid_funding", "aid_projects"]),
         q.figure_count(con, periods=["十二五", "2021", "2023"], regions=["xinjiang_kashgar", "liaoning_dalian"]),
         q.figure_count(con, metrics=["aid_funding"], periods=["十四五"])]})
+    # the sources page's figure table, paged over the stored cells: every page of 7 (and one past the end), and
+    # filtered pages, against sorting every figure
+    n = q.figure_count(con)
+    out["figure pages"] = pd.concat([q.figure_search(con, limit=7, offset=o) for o in range(0, n + 8, 7)],
+                                    ignore_index=True)
+    out["figure page filtered"] = pd.concat([
+        q.figure_search(con, metrics=["aid_funding", "aid_projects"], limit=3, offset=4),
+        q.figure_search(con, periods=["十二五", "2021", "2023"], regions=["xinjiang_kashgar", "liaoning_dalian"],
+                        limit=5, offset=1)], ignore_index=True)
     return out
 
 
@@ -166,6 +176,25 @@ def test_built_database_has_the_tables_and_they_match(built, monkeypatch):
     finally:
         con.close()
     _check(built, monkeypatch, every=True)
+
+
+def test_figure_pages_are_read_over_the_cells(built):
+    """Every page of the sources page's figure table is read over the stored cells (sorting every figure is only
+    the fallback) and, page after page, gives the order sorting every figure gives."""
+    con = db.open_read(built)
+    try:
+        got, real = [], q._figure_page_by_cells
+
+        def spy(*args, **kwargs):
+            got.append(real(*args, **kwargs))
+            return got[-1]
+        n = q.figure_count(con)
+        with mock.patch.object(q, "_figure_page_by_cells", spy):
+            pages = [q.figure_search(con, limit=7, offset=o) for o in range(0, n, 7)]
+        assert len(got) == len(pages) > 10 and all(page is not None for page in got)
+        assert pd.concat(pages)["figure_id"].tolist() == q.figure_search(con)["figure_id"].tolist()
+    finally:
+        con.close()
 
 
 def test_uploads_replacement_and_undo_keep_the_tables_current(path, monkeypatch):

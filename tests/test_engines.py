@@ -117,7 +117,8 @@ def _calls() -> list[tuple[str, callable, dict]]:
         "tasks_by_unit": [{}],
         "tasks_list": [{}, {"search": "产业"}],
         "figure_search": [{}, {"search": "喀什", "limit": 10, "offset": 5}, {"source_kind": "upload"},
-                          {"metrics": ["aid_funding"], "periods": ["十二五"], "regions": ["xinjiang_kashgar"]}],
+                          {"metrics": ["aid_funding"], "periods": ["十二五"], "regions": ["xinjiang_kashgar"]},
+                          {"limit": 10, "offset": 5}, {"limit": 4, "offset": 30, "metrics": ["aid_funding"]}],
         "figure_count": [{}, {"search": "喀什"}],
         "figure_context": [{"figure_id": None}],  # filled with a real id below
         "review_queue": [{}, {"plan_id": PLAN_ID}, {"statuses": ["extracted", "corrected"], "limit": 5}],
