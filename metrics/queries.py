@@ -727,6 +727,11 @@ def figure_search(con, search: str | None = None, metrics: list[str] | None = No
         ORDER BY {order}""", params)
 
 
+def _cell_key_where(metrics, periods, regions, params: list) -> str:
+    """The sources page's filters on the stored cells `c` (each is a property of a cell's key)."""
+    return _in("c.metric_id", metrics, params) + _in("c.period", periods, params) + _in("c.region_id", regions, params)
+
+
 def _figure_page_by_cells(con, cols: str, metrics, periods, regions, order: str, limit: int,
                           offset: int) -> pd.DataFrame | None:
     """figure_search's page without sorting every figure: the stored cells, in the page order (a figure's period,
@@ -735,7 +740,7 @@ def _figure_page_by_cells(con, cols: str, metrics, periods, regions, order: str,
     (their figures interleave by id). None (the caller sorts every figure) when the cells' counts do not match the
     figures found, or the page lies past the end."""
     params: list = []
-    where = _in("c.metric_id", metrics, params) + _in("c.period", periods, params) + _in("c.region_id", regions, params)
+    where = _cell_key_where(metrics, periods, regions, params)
     groups: list[list] = []   # [sort keys, figures, cell keys], in the page order
     for metric_id, period, region_id, n, *sort in con.execute(f"""
             SELECT c.metric_id, c.period, c.region_id, c.n_figures, p.sort, r.sort, m.sort
@@ -781,8 +786,7 @@ def figure_count(con, search: str | None = None, metrics: list[str] | None = Non
     region are the cell's key): a sum over cells instead of a count over every figure."""
     params: list = []
     if not search and not source_kind and cell_tables.current(con):
-        where = (_in("c.metric_id", metrics, params) + _in("c.period", periods, params)
-                 + _in("c.region_id", regions, params))
+        where = _cell_key_where(metrics, periods, regions, params)
         row = con.execute(f"SELECT sum(c.n_figures) FROM cells c WHERE c.scope = {_scope_sql(con)} {where}",
                           params).fetchone()
         return int(row[0] or 0)

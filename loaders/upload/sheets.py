@@ -721,13 +721,8 @@ class _FastSheet:
         # a cell address past MAX_ROW (only 7-digit ones can be): the streaming reader says so
         if digits and max(map(len, digits)) == 7 and any(int(r) > MAX_ROW for r in digits if len(r) == 7):
             raise _NotPlain
-        codes = self.codes
-        for k in dict.fromkeys(rests):
-            if k not in codes:
-                codes[k] = self._code(k)
-        if len(codes) > MAX_CELLS + _MEMO_SLACK:  # distinct empty cells (a style each) beyond any real sheet
-            raise _NotPlain
-        cell_codes = list(map(codes.__getitem__, rests))
+        self._convert(rests)
+        cell_codes = list(map(self.codes.__getitem__, rests))
         if -1 in cell_codes:  # cells with nothing in them (a style only)
             keep = list(map((-1).__ne__, cell_codes))
             cell_codes = list(compress(cell_codes, keep))
@@ -751,6 +746,16 @@ class _FastSheet:
         sheet.rows.extend(rows)
         sheet.cols.extend(cols)
         sheet.idx.extend(cell_codes)
+
+    def _convert(self, rests) -> None:
+        """Each rest not seen before converted once (_code), in order of first appearance, into the memo both
+        tokenizers share; more distinct rests than any real sheet has (empty cells, a style each): _NotPlain."""
+        codes = self.codes
+        for rest in rests:
+            if rest not in codes:
+                codes[rest] = self._code(rest)
+        if len(codes) > MAX_CELLS + _MEMO_SLACK:
+            raise _NotPlain
 
     @staticmethod
     def _column(letters: bytes) -> int:
@@ -807,16 +812,11 @@ def _bulk_cells(fs: _FastSheet, chunk: bytes, weak_hash: bool = False) -> bool:
         return False
     between, rests, cells = found
     fs._between(between)
-    codes = fs.codes   # each distinct rest converted once, first seen first (as in _chunk), memo shared with _chunk
     try:
-        for rest in rests:
-            if rest not in codes:
-                codes[rest] = fs._code(rest)
-    except _NotPlain:
+        fs._convert(rests)
+    except _NotPlain:   # a rest _code refuses (or the memo's bound): the regex path gives the answer
         return False
-    if len(codes) > MAX_CELLS + _MEMO_SLACK:
-        raise _NotPlain
-    rows, cols, idx, no_value = _native.assemble(cells, array("i", map(codes.__getitem__, rests)))
+    rows, cols, idx, no_value = _native.assemble(cells, array("i", map(fs.codes.__getitem__, rests)))
     sheet = fs.sheet
     if len(sheet.rows) + len(rows) // 4 > fs.room:
         raise _NotPlain
