@@ -10,6 +10,7 @@ from typing import Callable
 import numpy as np
 import pandas as pd
 
+from common import dictionaries
 from common.numbers import APPROX, AT_LEAST
 
 # value labels on bar charts (the page and the deck's slides): up to BAR_LABELS_MAX bars (beyond, they would only
@@ -21,24 +22,32 @@ BAR_LABELS_LEVEL = 16
 UPRIGHT_MAX = 14  # up to this many regions are columns (names under their bars); more are rows, one per region
 OTHER = "_other"  # region_id of the folded entry (no region in regions.csv starts with "_")
 
-# one colour per series (five-year periods or years, oldest lightest): a sequential blue that stays readable on a
-# projector at its lightest and is distinct from the grey of the folded entry
-SERIES_BLUES = ("#9ecae1", "#6baed6", "#4292c6", "#2171b5", "#08519c", "#08306b")
-
-
 # the folded entry's bars in the same steps of grey: "not one region" at a glance, still told apart by period
 SERIES_GREYS = ("#d9d9d9", "#bdbdbd", "#969696", "#737373", "#525252", "#252525")
 
 
-def series_colors(n: int, folded: bool = False) -> list[str]:
-    """n colours from light (oldest) to dark (newest); greys for the folded entry."""
-    shades = SERIES_GREYS if folded else SERIES_BLUES
-    if n <= 0:
-        return []
-    if n == 1:
-        return [shades[3]]
-    idx = np.linspace(0, len(shades) - 1, n) if n <= len(shades) else np.arange(n) % len(shades)
-    return [shades[int(round(i))] for i in idx]
+# series that are not five-year periods (single years, ranges): a categorical palette keyed on the start year, so
+# the same year keeps its colour whatever else is shown
+YEAR_COLORS = ("#E69F00", "#009E73", "#D55E00", "#CC79A7", "#56B4E9", "#F0E442", "#0072B2", "#999999")
+
+
+def period_colors(periods: list[str], folded: bool = False) -> list[str]:
+    """One colour per period, stable: a five-year period keeps the colour periods.csv gives it (`color`, or
+    `color_folded` for the folded entry) however many periods a chart shows; years and ranges take YEAR_COLORS by
+    start year (greys when folded)."""
+    fy = dictionaries.five_year_periods().set_index("period")
+    out = []
+    for p in periods:
+        if p in fy.index:
+            out.append(str(fy.loc[p, "color_folded" if folded else "color"]))
+            continue
+        try:
+            start = int(dictionaries.period_info(p)["start_year"])
+        except ValueError:
+            start = 0
+        palette = SERIES_GREYS if folded else YEAR_COLORS
+        out.append(palette[start % len(palette)])
+    return out
 
 
 def rank_regions(df: pd.DataFrame, value_col: str = "value_base") -> list[str]:

@@ -244,8 +244,8 @@ def _by_region(con: duckdb.DuckDBPyConnection, view: Mapping[str, Any], lang: st
     names = dict(zip(df["region_id"], df[region_col]))
     order = kept + ([ranking.OTHER] if rest else [])
     chart.categories = [names[r] for r in kept] + ([text("other_regions", lang, n=len(rest))] if rest else [])
-    for label, p, color, grey in zip(_period_labels(con, ps, lang), ps, ranking.series_colors(len(ps)),
-                                     ranking.series_colors(len(ps), folded=True)):
+    for label, p, color, grey in zip(_period_labels(con, ps, lang), ps, ranking.period_colors(ps),
+                                     ranking.period_colors(ps, folded=True)):
         chart.series.append(Series(label, [values.get((p, r)) for r in order], color, grey if rest else None))
     return chart
 

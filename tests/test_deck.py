@@ -151,7 +151,7 @@ def test_build_deck(with_views, tmp_path):
     assert chart.has_legend
     assert chart.value_axis.tick_labels.number_format == "#,##0"  # ticks read 100, not 100.00
     newest = chart.plots[0].series[1]  # the series coloured as the page colours the periods
-    assert f"#{newest.format.fill.fore_color.rgb}".lower() == ranking.series_colors(2)[1]
+    assert f"#{newest.format.fill.fore_color.rgb}".lower() == ranking.period_colors(["十二五"])[0]  # periods.csv colour
     text = _texts(slides[1])
     assert "援助资金 十一五与十二五" in text
     assert f"《{PLAN_12}》" in text and f"《{PLAN_13}》" in text

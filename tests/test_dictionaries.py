@@ -96,7 +96,8 @@ def test_readme_commands_match_ci():
     assert test_cmd in readme and ci.strip().splitlines()[-1] == test_cmd
 
 
-PERIOD_HEADER = ["period", "label_zh", "label_en", "start_year", "end_year", "dashboard", "default"]
+PERIOD_HEADER = ["period", "label_zh", "label_en", "short_zh", "short_en", "start_year", "end_year", "dashboard", "default",
+                 "color", "color_folded"]
 
 
 def test_period_dictionary_schema():
@@ -111,7 +112,9 @@ def test_period_dictionary_schema():
     for r in df.itertuples():
         assert r.period in r.label_zh and f"{r.start_year}–{r.end_year}" in r.label_zh
         assert "FYP" in r.label_en and f"{r.start_year}–{r.end_year}" in r.label_en
-    assert d.default_period() == df[df.default == "1"].period.iloc[0]
+        assert r.short_zh == r.period and r.label_en.startswith(r.short_en)
+        assert re.fullmatch(r"#[0-9a-f]{6}", r.color) and re.fullmatch(r"#[0-9a-f]{6}", r.color_folded)
+    assert df.color.is_unique  # a period's colour tells it apart from every other period    assert d.default_period() == df[df.default == "1"].period.iloc[0]
 
 
 def test_period_membership():
@@ -185,3 +188,14 @@ def test_page_catalogue_schema():
         assert not p.metrics or p.default_metric in p.metrics, p
         assert not p.default_region or p.default_region in region_ids, p
         assert p.top_regions is None or p.top_regions >= 1, p  # how many regions a chart names before "other"
+
+
+def test_period_colours_stay_when_another_period_is_added():
+    from metrics import ranking
+
+    two = dict(zip(["十三五", "十四五"], ranking.period_colors(["十三五", "十四五"])))
+    three = dict(zip(["十二五", "十三五", "十四五"], ranking.period_colors(["十二五", "十三五", "十四五"])))
+    assert two["十三五"] == three["十三五"] and two["十四五"] == three["十四五"]
+    assert len(set(three.values())) == 3
+    assert ranking.period_colors(["2021"]) == ranking.period_colors(["2021", "2022"])[:1]  # a year keeps its colour too
+    assert ranking.period_colors(["十四五"], folded=True) != ranking.period_colors(["十四五"])

@@ -141,7 +141,7 @@ def test_the_folded_bar_is_the_sum_of_what_it_folds(many_regions, make_app):
         bar = other[period]
         assert bar["y"] == pytest.approx(part["value_base"].sum() / 1e8)  # 亿元
         assert bar["customdata"] == [ranking.OTHER, period]  # a click opens the folded regions' figures
-        assert "包括" in bar["hovertext"] and bar["color"] in ranking.SERIES_GREYS
+        assert "包括" in bar["hovertext"] and bar["color"] == ranking.period_colors([period], folded=True)[0]
     # and the regions it names are exactly the ones not shown
     names = dict(zip(df["region_id"], df["region_zh"]))
     assert set(shown) - {text("other_regions", n=len(rest))} == {names[r] for r in kept}
@@ -180,7 +180,7 @@ def test_a_slide_shows_what_its_page_shows(many_regions, make_app, tmp_path):
     top, every_chart = [next(s.chart for s in slide.shapes if s.has_chart)
                         for slide in list(Presentation(str(out)).slides)[1:]]
     assert top.chart_type == XL_CHART_TYPE.COLUMN_CLUSTERED and list(top.plots[0].categories) == cats
-    greys = ranking.series_colors(len(top.plots[0].series), folded=True)
+    greys = ranking.period_colors(periods, folded=True)
     for ser, grey in zip(top.plots[0].series, greys):  # the folded bar in grey, as on the page
         assert f"#{ser.points[len(cats) - 1].format.fill.fore_color.rgb}".lower() == grey
     assert every_chart.chart_type == XL_CHART_TYPE.BAR_CLUSTERED  # every region: rows, as on the page

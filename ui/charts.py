@@ -408,8 +408,8 @@ def bars_by_region(df: pd.DataFrame, title: str, unit_zh: str, unit_en: str, dec
         fig.update_xaxes(categoryorder="array", categoryarray=cats, tickmode="array", tickvals=cats,
                          ticktext=[str(c).replace("(", "<br>(", 1) for c in cats])
     else:
-        colors = dict(zip(periods, ranking.series_colors(len(periods))))
-        greys = dict(zip(periods, ranking.series_colors(len(periods), folded=True)))
+        colors = dict(zip(periods, ranking.period_colors(periods)))
+        greys = dict(zip(periods, ranking.period_colors(periods, folded=True)))
         cats = [labels.get(r, r) for r in kept] + ([other] if rest else [])
         # a handful of regions stand under their bars; more (every region) are rows, one per region, largest on top
         across = len(cats) <= TICKS_UPRIGHT
